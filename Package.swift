@@ -1,0 +1,36 @@
+// swift-tools-version: 6.0
+// Apus: Hugging Face transformer checkpoints on CPU, in Swift.
+//
+// Modules follow the dependency direction (see docs/architecture.md):
+//   ApusTensor ← ApusModels ← ApusPipelines ← Apus (umbrella) ← apus (CLI)
+//   ApusTokenizers stands alone.
+import PackageDescription
+
+let package = Package(
+    name: "Apus",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Apus", targets: ["Apus"]),
+        .executable(name: "apus", targets: ["ApusCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "ApusTensor"),
+        .target(name: "ApusTokenizers"),
+        .target(name: "ApusModels", dependencies: ["ApusTensor"]),
+        .target(name: "ApusPipelines", dependencies: ["ApusTensor", "ApusTokenizers", "ApusModels"]),
+        .target(name: "Apus", dependencies: ["ApusTensor", "ApusTokenizers", "ApusModels", "ApusPipelines"]),
+        .executableTarget(
+            name: "ApusCLI",
+            dependencies: ["Apus", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "ApusTensorTests", dependencies: ["ApusTensor"]),
+        .testTarget(name: "ApusTokenizersTests", dependencies: ["ApusTokenizers"]),
+        .testTarget(name: "ApusModelsTests", dependencies: ["ApusModels"]),
+        .testTarget(name: "ApusPipelinesTests", dependencies: ["ApusPipelines"]),
+        .testTarget(name: "ApusCLITests", dependencies: ["ApusTensor"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `apus` command line: one subcommand per file in this folder.
+@main
+struct ApusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apus",
+        abstract: "Run Hugging Face transformer checkpoints on CPU.",
+        subcommands: [EmbedCommand.self, SimilarityCommand.self, TokenizeCommand.self]
+    )
+}

@@ -1,0 +1,30 @@
+import Apus
+import ArgumentParser
+import Foundation
+
+/// `--model` and `--threads`, shared by every model command.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "Model directory in Hugging Face Hub layout (config.json, model.safetensors, tokenizer.json).")
+    var model: String
+
+    @Option(name: .long, help: "Threads for the forward pass (default: all cores).")
+    var threads: Int = ThreadPool.machine
+
+    /// The model directory, checked to exist.
+    func directory() throws -> URL {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--model \(model): no such directory (a local folder in Hub layout is expected)")
+        }
+        return URL(fileURLWithPath: model)
+    }
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// Loads the embedder, turning library errors into messages on stderr.
+    func loadEmbedder() throws -> SentenceEmbedder {
+        try SentenceEmbedder(modelDirectory: directory(), threads: threads)
+    }
+}

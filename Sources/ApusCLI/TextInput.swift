@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+
+/// Where a command's texts come from: `--input FILE`, positional arguments, or stdin.
+struct TextInputOptions: ParsableArguments {
+    @Option(name: .long, help: "Read texts from FILE: JSON lines with a \"text\" field (.jsonl/.ndjson) or plain text, one per line.")
+    var input: String?
+
+    @Option(name: .long, help: "How to read --input or stdin: auto (by file extension), text or jsonl.")
+    var inputFormat: InputFormat = .auto
+
+    @Argument(help: "Texts to process (when neither --input nor stdin is used).")
+    var texts: [String] = []
+
+    enum InputFormat: String, ExpressibleByArgument, CaseIterable {
+        case auto, text, jsonl
+    }
+
+    /// The texts in input order.
+    func readTexts() throws -> [String] {
+        if let input {
+            if !texts.isEmpty { throw ValidationError("give texts either as arguments or with --input, not both") }
+            guard let data = FileManager.default.contents(atPath: input) else {
+                throw ValidationError("cannot read --input file \(input)")
+            }
+            let isJSONL = inputFormat == .jsonl || (inputFormat == .auto && ["jsonl", "ndjson"].contains((input as NSString).pathExtension.lowercased()))
+            return try Self.parse(data, jsonLines: isJSONL, source: input)
+        }
+        if !texts.isEmpty { return texts }
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        return try Self.parse(data, jsonLines: inputFormat == .jsonl, source: "stdin")
+    }
+
+    /// Splits `data` into texts: one per line, the final newline not starting an extra text.
+    static func parse(_ data: Data, jsonLines: Bool, source: String) throws -> [String] {
+        guard let content = String(data: data, encoding: .utf8) else {
+            throw ValidationError("\(source) is not valid UTF-8")
+        }
+        var lines = content.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+        }
+        if lines.last == "" { lines.removeLast() }
+        guard jsonLines else { return lines }
+        var texts: [String] = []
+        for (number, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw ValidationError("\(source) line \(number + 1): not a JSON object")
+            }
+            guard let text = object["text"] as? String else {
+                throw ValidationError("\(source) line \(number + 1): no string field \"text\"")
+            }
+            texts.append(text)
+        }
+        return texts
+    }
+}
+
+/// Where a command writes its results: a file named by `--output`, or stdout.
+struct OutputDestination {
+    let path: String?
+
+    /// Writes `data` to the file, or to stdout when no path was given.
+    func write(_ data: Data) throws {
+        if let path {
+            do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+                throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+            }
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+    }
+}
+
+/// A JSON string literal for `text` (quotes and escapes included).
+func jsonString(_ text: String) -> String {
+    let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
+    let array = String(decoding: data, as: UTF8.self)
+    return String(array.dropFirst().dropLast())
+}
+
+/// A JSON array of floats, each in its shortest round-tripping form.
+func jsonArray(_ values: [Float]) -> String {
+    "[" + values.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",") + "]"
+}
+
+/// Prints a message to stderr.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

@@ -1,0 +1,245 @@
+// BERT encoder (BertModel without the pooler), a port of
+// https://github.com/huggingface/transformers/blob/main/src/transformers/models/bert/modeling_bert.py
+// running on packed batches (see TokenBatch). Post-LayerNorm layers:
+//   embeddings = LayerNorm(word + position + token_type)
+//   h = LayerNorm(h + SelfOutput(SelfAttention(h)));  h = LayerNorm(h + Output(act(Intermediate(h))))
+import ApusTensor
+import Foundation
+
+// MARK: - Configuration
+
+/// The fields of a BERT `config.json` that the forward pass uses.
+public struct BertConfiguration: Decodable, Sendable, Equatable {
+    /// Rows of the word-embedding matrix (`vocab_size`).
+    public var vocabularySize: Int
+    /// Width of every hidden state (`hidden_size`).
+    public var hiddenSize: Int
+    /// Number of encoder layers (`num_hidden_layers`).
+    public var layerCount: Int
+    /// Attention heads per layer (`num_attention_heads`).
+    public var attentionHeads: Int
+    /// Width of the feed-forward block (`intermediate_size`).
+    public var intermediateSize: Int
+    /// Feed-forward activation name as written in the file (`hidden_act`).
+    public var hiddenActivation: String
+    /// Rows of the position-embedding matrix: the longest sequence the model accepts (`max_position_embeddings`).
+    public var maxPositions: Int
+    /// Rows of the token-type (segment) embedding matrix (`type_vocab_size`).
+    public var typeVocabularySize: Int
+    /// ε of every LayerNorm (`layer_norm_eps`).
+    public var layerNormEpsilon: Float
+    /// `absolute` is the only scheme implemented (`position_embedding_type`).
+    public var positionEmbeddingType: String
+    /// Id of the padding token (`pad_token_id`), if given.
+    public var padTokenId: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case vocabularySize = "vocab_size"
+        case hiddenSize = "hidden_size"
+        case layerCount = "num_hidden_layers"
+        case attentionHeads = "num_attention_heads"
+        case intermediateSize = "intermediate_size"
+        case hiddenActivation = "hidden_act"
+        case maxPositions = "max_position_embeddings"
+        case typeVocabularySize = "type_vocab_size"
+        case layerNormEpsilon = "layer_norm_eps"
+        case positionEmbeddingType = "position_embedding_type"
+        case padTokenId = "pad_token_id"
+    }
+
+    /// Sizes are required; the rest default as in `transformers.BertConfig`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        vocabularySize = try container.decode(Int.self, forKey: .vocabularySize)
+        hiddenSize = try container.decode(Int.self, forKey: .hiddenSize)
+        layerCount = try container.decode(Int.self, forKey: .layerCount)
+        attentionHeads = try container.decode(Int.self, forKey: .attentionHeads)
+        intermediateSize = try container.decode(Int.self, forKey: .intermediateSize)
+        hiddenActivation = try container.decodeIfPresent(String.self, forKey: .hiddenActivation) ?? "gelu"
+        maxPositions = try container.decodeIfPresent(Int.self, forKey: .maxPositions) ?? 512
+        typeVocabularySize = try container.decodeIfPresent(Int.self, forKey: .typeVocabularySize) ?? 2
+        layerNormEpsilon = try container.decodeIfPresent(Float.self, forKey: .layerNormEpsilon) ?? 1e-12
+        positionEmbeddingType = try container.decodeIfPresent(String.self, forKey: .positionEmbeddingType) ?? "absolute"
+        padTokenId = try container.decodeIfPresent(Int.self, forKey: .padTokenId)
+    }
+
+    /// Reads and checks `config.json`.
+    public static func load(from url: URL) throws -> BertConfiguration {
+        let configuration = try ConfigurationFile.decode(BertConfiguration.self, from: url)
+        try configuration.validate(source: url.path)
+        return configuration
+    }
+
+    /// Rejects values the forward pass cannot honour, naming the key.
+    public func validate(source: String) throws {
+        for (key, value) in [("vocab_size", vocabularySize), ("hidden_size", hiddenSize), ("num_hidden_layers", layerCount),
+                             ("num_attention_heads", attentionHeads), ("intermediate_size", intermediateSize),
+                             ("max_position_embeddings", maxPositions), ("type_vocab_size", typeVocabularySize)] where value <= 0 {
+            throw ModelError.invalidConfiguration(file: source, field: key, reason: "must be positive, got \(value)")
+        }
+        if hiddenSize % attentionHeads != 0 {
+            throw ModelError.invalidConfiguration(file: source, field: "hidden_size",
+                                                  reason: "\(hiddenSize) is not a multiple of num_attention_heads (\(attentionHeads))")
+        }
+        if Activation(huggingFaceName: hiddenActivation) == nil {
+            throw ModelError.unsupportedConfigurationValue(file: source, key: "hidden_act", value: hiddenActivation,
+                                                           supported: Activation.huggingFaceNames)
+        }
+        if positionEmbeddingType != "absolute" {
+            throw ModelError.unsupportedConfigurationValue(file: source, key: "position_embedding_type",
+                                                           value: positionEmbeddingType, supported: ["absolute"])
+        }
+    }
+}
+
+// MARK: - Blocks
+
+/// `BertEmbeddings`: word + absolute position + token type, then LayerNorm (dropout is identity at inference).
+struct BertEmbeddings: Sendable {
+    let wordEmbeddings: Embedding
+    let positionEmbeddings: Embedding
+    let tokenTypeEmbeddings: Embedding
+    let layerNorm: LayerNorm
+
+    init(_ weights: WeightScope, _ configuration: BertConfiguration) throws {
+        let hidden = configuration.hiddenSize
+        wordEmbeddings = try Embedding(weights, "word_embeddings", count: configuration.vocabularySize, width: hidden)
+        positionEmbeddings = try Embedding(weights, "position_embeddings", count: configuration.maxPositions, width: hidden)
+        tokenTypeEmbeddings = try Embedding(weights, "token_type_embeddings", count: configuration.typeVocabularySize, width: hidden)
+        layerNorm = try LayerNorm(weights, "LayerNorm", width: hidden, epsilon: configuration.layerNormEpsilon)
+    }
+
+    func callAsFunction(_ batch: TokenBatch) throws -> Tensor {
+        for id in batch.tokenIds where id < 0 || id >= wordEmbeddings.count {
+            throw ModelError.tokenIdOutOfRange(id: id, vocabularySize: wordEmbeddings.count)
+        }
+        for id in batch.typeIds where id < 0 || id >= tokenTypeEmbeddings.count {
+            throw ModelError.inconsistentBatch(reason: "token type id \(id) is outside 0..<\(tokenTypeEmbeddings.count)")
+        }
+        if batch.longestSequence > positionEmbeddings.count {
+            throw ModelError.sequenceTooLong(length: batch.longestSequence, maximum: positionEmbeddings.count)
+        }
+        let width = wordEmbeddings.width
+        let sum = Tensor(zeros: [batch.totalTokens, width]) // [totalTokens, hidden]
+        for sequence in 0..<batch.sequenceCount {
+            let start = batch.sequenceOffsets[sequence]
+            // Positions restart at 0 in every sequence, as `position_ids = arange(seq_len)` does per row.
+            for position in 0..<batch.sequenceLengths[sequence] {
+                let token = start + position
+                let row = sum.storage.pointer + token * width
+                wordEmbeddings.accumulate(row: batch.tokenIds[token], into: row)
+                positionEmbeddings.accumulate(row: position, into: row)
+                tokenTypeEmbeddings.accumulate(row: batch.typeIds[token], into: row)
+            }
+        }
+        return layerNorm(sum)
+    }
+}
+
+/// `BertSelfAttention` + `BertSelfOutput`: attention, output projection, residual and LayerNorm.
+struct BertAttention: Sendable {
+    let query: Linear
+    let key: Linear
+    let value: Linear
+    let outputDense: Linear
+    let outputLayerNorm: LayerNorm
+    let heads: Int
+
+    init(_ weights: WeightScope, _ configuration: BertConfiguration) throws {
+        let hidden = configuration.hiddenSize
+        let selfAttention = weights.scope("self")
+        query = try Linear(selfAttention, "query", inFeatures: hidden, outFeatures: hidden)
+        key = try Linear(selfAttention, "key", inFeatures: hidden, outFeatures: hidden)
+        value = try Linear(selfAttention, "value", inFeatures: hidden, outFeatures: hidden)
+        outputDense = try Linear(weights.scope("output"), "dense", inFeatures: hidden, outFeatures: hidden)
+        outputLayerNorm = try LayerNorm(weights.scope("output"), "LayerNorm", width: hidden, epsilon: configuration.layerNormEpsilon)
+        heads = configuration.attentionHeads
+    }
+
+    func callAsFunction(_ hidden: Tensor, batch: TokenBatch, pool: ThreadPool) -> Tensor {
+        let context = packedSelfAttention(query: query(hidden, pool: pool), key: key(hidden, pool: pool),
+                                          value: value(hidden, pool: pool), heads: heads,
+                                          sequenceOffsets: batch.sequenceOffsets, pool: pool) // [totalTokens, hidden]
+        return outputLayerNorm(outputDense(context, pool: pool), residual: hidden)
+    }
+}
+
+/// `BertLayer`: attention, then the feed-forward block (`BertIntermediate` + `BertOutput`).
+struct BertLayer: Sendable {
+    let attention: BertAttention
+    let intermediate: Linear
+    let activation: Activation
+    let output: Linear
+    let outputLayerNorm: LayerNorm
+
+    init(_ weights: WeightScope, _ configuration: BertConfiguration, activation: Activation) throws {
+        let hidden = configuration.hiddenSize, inner = configuration.intermediateSize
+        attention = try BertAttention(weights.scope("attention"), configuration)
+        intermediate = try Linear(weights.scope("intermediate"), "dense", inFeatures: hidden, outFeatures: inner)
+        output = try Linear(weights.scope("output"), "dense", inFeatures: inner, outFeatures: hidden)
+        outputLayerNorm = try LayerNorm(weights.scope("output"), "LayerNorm", width: hidden, epsilon: configuration.layerNormEpsilon)
+        self.activation = activation
+    }
+
+    func callAsFunction(_ hidden: Tensor, batch: TokenBatch, pool: ThreadPool) -> Tensor {
+        let attended = attention(hidden, batch: batch, pool: pool) // [totalTokens, hidden]
+        let expanded = intermediate(attended, pool: pool) // [totalTokens, intermediate]
+        applyActivation(activation, expanded.storage.pointer, count: expanded.count, pool: pool)
+        return outputLayerNorm(output(expanded, pool: pool), residual: attended)
+    }
+}
+
+// MARK: - Model
+
+/// A BERT encoder: token ids in, last hidden states `[totalTokens, hiddenSize]` out.
+public final class BertModel: TextEncoder {
+    /// The configuration the weights were loaded with.
+    public let configuration: BertConfiguration
+    let embeddings: BertEmbeddings
+    let layers: [BertLayer]
+
+    public var hiddenSize: Int { configuration.hiddenSize }
+    public var maxPositions: Int { configuration.maxPositions }
+
+    /// Builds the encoder from `weights`, whose names may carry the `bert.` prefix of task checkpoints
+    /// (`BertForSequenceClassification` …). Heads and the pooler are left for the caller to load or ignore.
+    public init(configuration: BertConfiguration, weights: WeightStore) throws {
+        try configuration.validate(source: "config.json")
+        guard let activation = Activation(huggingFaceName: configuration.hiddenActivation) else {
+            throw ModelError.unsupportedConfigurationValue(file: "config.json", key: "hidden_act",
+                                                           value: configuration.hiddenActivation, supported: Activation.huggingFaceNames)
+        }
+        let root = weights.contains("bert.embeddings.word_embeddings.weight") ? weights.scope("bert") : weights.root
+        self.configuration = configuration
+        embeddings = try BertEmbeddings(root.scope("embeddings"), configuration)
+        layers = try (0..<configuration.layerCount).map { index in
+            try BertLayer(root.scope("encoder.layer.\(index)"), configuration, activation: activation)
+        }
+        // Buffers and parts the encoder does not use: `position_ids`/`token_type_ids` are index buffers older
+        // transformers versions saved; the pooler (dense + tanh over [CLS]) only feeds task heads.
+        let rootPrefix = root.prefix.isEmpty ? "" : root.prefix + "."
+        for unused in ["embeddings.position_ids", "embeddings.token_type_ids", "pooler."] {
+            weights.markUnused(prefix: rootPrefix + unused)
+        }
+    }
+
+    /// Runs the encoder on a packed batch.
+    public func encode(_ batch: TokenBatch, pool: ThreadPool) throws -> Tensor {
+        var hidden = try embeddings(batch) // [totalTokens, hidden]
+        for layer in layers {
+            hidden = layer(hidden, batch: batch, pool: pool)
+        }
+        return hidden
+    }
+}
+
+extension ModelRegistry {
+    /// `model_type` "bert" (and BERT-shaped checkpoints of other names that only change config values).
+    static let bert = ModelRegistry.Family(modelTypes: ["bert"]) { directory, configurationURL in
+        let configuration = try BertConfiguration.load(from: configurationURL)
+        let weights = try WeightStore(directory: directory)
+        let model = try BertModel(configuration: configuration, weights: weights)
+        try weights.finish()
+        return model
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Why a model could not be built or run: each case names the file, field or input at fault.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    /// A configuration file is not valid JSON or a value has the wrong type.
+    case invalidConfiguration(file: String, field: String, reason: String)
+    /// A configuration file lacks a key the architecture needs.
+    case missingConfigurationKey(file: String, key: String)
+    /// A configuration value is outside what the architecture supports.
+    case unsupportedConfigurationValue(file: String, key: String, value: String, supported: [String])
+    /// config.json names a `model_type` Apus does not implement.
+    case unsupportedModelType(file: String, modelType: String, supported: [String])
+    /// An input token id is not a row of the embedding matrix.
+    case tokenIdOutOfRange(id: Int, vocabularySize: Int)
+    /// An input sequence is longer than the model's position embeddings allow.
+    case sequenceTooLong(length: Int, maximum: Int)
+    /// The inputs of a batch disagree with each other (e.g. ids and type ids of different lengths).
+    case inconsistentBatch(reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let file, let field, let reason):
+            return "\(file): invalid value for '\(field)': \(reason)"
+        case .missingConfigurationKey(let file, let key):
+            return "\(file): missing required key '\(key)'"
+        case .unsupportedConfigurationValue(let file, let key, let value, let supported):
+            return "\(file): '\(key)' = \(value) is not supported; supported: \(supported.joined(separator: ", "))"
+        case .unsupportedModelType(let file, let modelType, let supported):
+            return "\(file): model_type '\(modelType)' is not supported; supported model types: \(supported.joined(separator: ", "))"
+        case .tokenIdOutOfRange(let id, let vocabularySize):
+            return "token id \(id) is outside the vocabulary (0..<\(vocabularySize))"
+        case .sequenceTooLong(let length, let maximum):
+            return "a sequence of \(length) tokens is longer than the model's maximum of \(maximum) positions; truncate it (e.g. --max-length \(maximum))"
+        case .inconsistentBatch(let reason):
+            return "inconsistent batch: \(reason)"
+        }
+    }
+}

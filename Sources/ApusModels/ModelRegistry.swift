@@ -1,0 +1,46 @@
+import ApusTensor
+import Foundation
+
+/// An encoder-only transformer: packed token ids in, last hidden states out.
+public protocol TextEncoder: Sendable {
+    /// Width of each output row.
+    var hiddenSize: Int { get }
+    /// Longest sequence the model accepts (its position embeddings).
+    var maxPositions: Int { get }
+    /// Runs the encoder on a packed batch; the result is `[batch.totalTokens, hiddenSize]`.
+    func encode(_ batch: TokenBatch, pool: ThreadPool) throws -> Tensor
+}
+
+/// Picks the model family from `config.json`'s `model_type` and loads it.
+public enum ModelRegistry {
+    /// One architecture: the `model_type` values it serves and how to load it from a directory.
+    struct Family: Sendable {
+        let modelTypes: [String]
+        let load: @Sendable (_ directory: URL, _ configuration: URL) throws -> any TextEncoder
+    }
+
+    static let families: [Family] = [bert]
+
+    /// Every `model_type` Apus can load as an encoder.
+    public static var supportedModelTypes: [String] { families.flatMap(\.modelTypes).sorted() }
+
+    /// Loads the encoder in a Hub-layout `directory` (config.json + safetensors weights).
+    public static func loadEncoder(directory: URL) throws -> any TextEncoder {
+        let configurationURL = directory.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: configurationURL.path) else {
+            throw ModelError.invalidConfiguration(file: configurationURL.path, field: "(file)",
+                                                  reason: "not found; a model directory in Hub layout has a config.json")
+        }
+        let header = try ConfigurationFile.decode(ModelTypeField.self, from: configurationURL)
+        guard let family = families.first(where: { $0.modelTypes.contains(header.modelType) }) else {
+            throw ModelError.unsupportedModelType(file: configurationURL.path, modelType: header.modelType,
+                                                  supported: supportedModelTypes)
+        }
+        return try family.load(directory, configurationURL)
+    }
+
+    private struct ModelTypeField: Decodable {
+        let modelType: String
+        enum CodingKeys: String, CodingKey { case modelType = "model_type" }
+    }
+}

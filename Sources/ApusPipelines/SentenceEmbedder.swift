@@ -1,0 +1,124 @@
+import ApusModels
+import ApusTensor
+import ApusTokenizers
+import Foundation
+
+/// Sentence embeddings from a model directory, the vectors `SentenceTransformer(path).encode(texts)` returns.
+///
+/// ```swift
+/// let embedder = try SentenceEmbedder(modelDirectory: URL(fileURLWithPath: "all-MiniLM-L6-v2"))
+/// let vectors = try embedder.embed(["A cat sits on the mat.", "Un chat est assis."])
+/// ```
+public final class SentenceEmbedder: Sendable {
+    /// The tokenizer read from `tokenizer.json`.
+    public let tokenizer: Tokenizer
+    /// The transformer that produces token vectors.
+    public let encoder: any TextEncoder
+    /// The module stack read from the directory.
+    public let modules: SentenceTransformerModules
+    /// Pooling in use (mean when the directory declares none).
+    public let pooling: Pooling
+    /// Default maximum tokens per text, special tokens included.
+    public let maxSequenceLength: Int
+    /// Threads the forward pass runs on.
+    public let pool: ThreadPool
+
+    /// Width of the returned vectors.
+    public var dimension: Int { pooling.outputDimension }
+
+    /// Loads tokenizer, encoder and sentence-transformers modules from a Hub-layout directory.
+    public init(modelDirectory: URL, threads: Int = ThreadPool.machine) throws {
+        guard threads >= 1 else { throw PipelineError.invalidArgument(name: "threads", reason: "must be at least 1, got \(threads)") }
+        modules = try SentenceTransformerModules(directory: modelDirectory)
+        let transformerDirectory = modules.transformerDirectory
+        let tokenizerURL = transformerDirectory.appendingPathComponent("tokenizer.json")
+        guard FileManager.default.fileExists(atPath: tokenizerURL.path) else {
+            throw PipelineError.missingFile(path: tokenizerURL.path, hint: "Apus reads the fast-tokenizer file tokenizer.json")
+        }
+        tokenizer = try Tokenizer(contentsOf: tokenizerURL)
+        encoder = try ModelRegistry.loadEncoder(directory: transformerDirectory)
+        pooling = modules.pooling ?? Pooling(dimension: encoder.hiddenSize, modes: [.mean])
+        if pooling.dimension != encoder.hiddenSize {
+            throw PipelineError.inconsistentModules(
+                file: modelDirectory.appendingPathComponent("modules.json").path,
+                reason: "pooling expects \(pooling.dimension)-wide token vectors but the encoder produces \(encoder.hiddenSize)")
+        }
+        maxSequenceLength = min(modules.maxSequenceLength ?? Self.tokenizerMaxLength(transformerDirectory) ?? encoder.maxPositions,
+                                encoder.maxPositions)
+        pool = ThreadPool(threadCount: threads)
+    }
+
+    /// Token ids exactly as sentence-transformers feeds them to the model: the text stripped of surrounding
+    /// whitespace (Python's `str.strip()`), lowercased if `do_lower_case`, truncated to `maxLength` tokens.
+    public func tokenize(_ text: String, maxLength: Int? = nil) throws -> Encoding {
+        let limit = try resolvedMaxLength(maxLength)
+        var prepared = pythonStripped(text)
+        if modules.lowercasesInput { prepared = prepared.lowercased() }
+        return tokenizer.encode(prepared, truncation: Truncation(maxLength: limit))
+    }
+
+    /// Embeds `texts`, returning one vector per text in input order.
+    ///
+    /// Texts are sorted by token count and packed `batchSize` at a time, as sentence-transformers batches them;
+    /// packing means a text's vector does not depend on its batch. `normalize` overrides the directory's
+    /// `Normalize` module when given.
+    public func embed(_ texts: [String], batchSize: Int = 32, maxLength: Int? = nil, normalize: Bool? = nil) throws -> [[Float]] {
+        guard batchSize >= 1 else { throw PipelineError.invalidArgument(name: "batch size", reason: "must be at least 1, got \(batchSize)") }
+        let encodings = try texts.map { try tokenize($0, maxLength: maxLength) }
+        let order = encodings.indices.sorted { encodings[$0].ids.count > encodings[$1].ids.count }
+        let normalizes = normalize ?? modules.normalizes
+        var vectors = [[Float]](repeating: [], count: texts.count)
+        var start = 0
+        while start < order.count {
+            let members = Array(order[start..<min(start + batchSize, order.count)])
+            let batch = try TokenBatch(sequences: members.map { (encodings[$0].ids, encodings[$0].typeIds) })
+            let hidden = try encoder.encode(batch, pool: pool) // [totalTokens, hidden]
+            for (member, var vector) in zip(members, pooling(hidden, sequenceOffsets: batch.sequenceOffsets)) {
+                if normalizes { l2Normalize(&vector) }
+                vectors[member] = vector
+            }
+            start += batchSize
+        }
+        return vectors
+    }
+
+    /// Last hidden states of one text, `[tokens, hiddenSize]` — the `token_embeddings` sentence-transformers pools.
+    public func tokenEmbeddings(_ text: String, maxLength: Int? = nil) throws -> Tensor {
+        let encoding = try tokenize(text, maxLength: maxLength)
+        return try encoder.encode(TokenBatch(sequences: [(encoding.ids, encoding.typeIds)]), pool: pool)
+    }
+
+    private func resolvedMaxLength(_ requested: Int?) throws -> Int {
+        guard let requested else { return maxSequenceLength }
+        guard requested >= 1 && requested <= encoder.maxPositions else {
+            throw PipelineError.invalidArgument(name: "max length",
+                                                reason: "\(requested) is outside 1...\(encoder.maxPositions) (the model's position embeddings)")
+        }
+        return requested
+    }
+
+    /// `model_max_length` from tokenizer_config.json, which sentence-transformers uses when
+    /// sentence_bert_config.json gives no `max_seq_length`.
+    private static func tokenizerMaxLength(_ directory: URL) -> Int? {
+        struct TokenizerConfig: Decodable {
+            let modelMaxLength: Double?
+            enum CodingKeys: String, CodingKey { case modelMaxLength = "model_max_length" }
+        }
+        let url = directory.appendingPathComponent("tokenizer_config.json")
+        guard let config = try? ConfigurationFile.decode(TokenizerConfig.self, from: url),
+              let length = config.modelMaxLength, length >= 1, length < 1e9 else { return nil }
+        return Int(length)
+    }
+}
+
+/// `text` without leading and trailing whitespace as Python's `str.strip()` defines it: the Unicode
+/// White_Space property plus U+001C…U+001F (Python also counts the information separators).
+func pythonStripped(_ text: String) -> String {
+    func isPythonSpace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
+    }
+    let scalars = text.unicodeScalars
+    guard let first = scalars.firstIndex(where: { !isPythonSpace($0) }),
+          let last = scalars.lastIndex(where: { !isPythonSpace($0) }) else { return "" }
+    return String(scalars[first...last])
+}
