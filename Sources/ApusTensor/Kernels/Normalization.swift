@@ -1,19 +1,19 @@
 /// Layer normalisation of each row of `x` (`[rows, width]`) into `output`, as `torch.nn.LayerNorm`:
-/// `(x - mean) / sqrt(var + ε) · γ + β` with the biased variance. Two passes (mean, then centred squares)
-/// keep fp32 accuracy for rows with a large mean. `output` may alias `x`.
+/// `(x - mean) / sqrt(var + ε) · γ + β` with the biased variance. Two passes (mean, then centred squares),
+/// both accumulated in Double, keep accuracy for wide rows with a large mean. `output` may alias `x`.
 public func layerNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                       epsilon: Float, output: UnsafeMutablePointer<Float>) {
     for row in 0..<rows {
         let values = x + row * width, result = output + row * width
-        var sum: Float = 0
-        for column in 0..<width { sum += values[column] }
-        let mean = sum / Float(width)
-        var squares: Float = 0
+        var sum: Double = 0
+        for column in 0..<width { sum += Double(values[column]) }
+        let mean = Float(sum / Double(width))
+        var squares: Double = 0
         for column in 0..<width {
-            let centred = values[column] - mean
+            let centred = Double(values[column] - mean)
             squares += centred * centred
         }
-        let inverseDeviation = 1 / (squares / Float(width) + epsilon).squareRoot()
+        let inverseDeviation = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
         for column in 0..<width {
             result[column] = (values[column] - mean) * inverseDeviation * gamma[column] + beta[column]
         }

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+@testable import ApusTensor
+
+/// Each fast kernel against its reference twin on awkward shapes.
+struct KernelTests {
+    /// Max |Δ| between the blocked fp32 kernels and the Double-accumulating references, relative to √k-scaled
+    /// magnitudes of uniform(-1, 1) inputs.
+    static let kernelFP32: Float = 2e-5
+    /// Max |Δ| of softmax / layer norm against their Double references.
+    static let elementwiseFP32: Float = 2e-6
+    /// Max |Δ| of layer norm (output magnitudes up to ~4 after γ) against its Double reference.
+    static let layerNormFP32: Float = 8e-6
+
+    /// Deterministic values in (-1, 1).
+    static func values(_ count: Int, seed: UInt64) -> [Float] {
+        var state = seed &* 6364136223846793005 &+ 1442695040888963407
+        return (0..<count).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2_000_000) / 1_000_000 - 1
+        }
+    }
+
+    static func maxDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) } }
+
+    @Test(arguments: [(1, 1, 1), (1, 7, 65), (7, 65, 1), (5, 384, 384), (65, 33, 7), (13, 1536, 384), (4, 4097, 3), (130, 384, 96)])
+    func matmulMatchesReference(rows: Int, inFeatures: Int, outFeatures: Int) {
+        let x = Self.values(rows * inFeatures, seed: 1), weight = Self.values(outFeatures * inFeatures, seed: 2)
+        let bias = Self.values(outFeatures, seed: 3)
+        for withBias in [false, true] {
+            var expected = [Float](repeating: 0, count: rows * outFeatures)
+            matmulReference(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
+                            bias: withBias ? bias : nil, output: &expected)
+            for threads in [1, 2] {
+                var actual = [Float](repeating: .nan, count: rows * outFeatures)
+                matmul(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
+                       bias: withBias ? bias : nil, output: &actual, pool: ThreadPool(threadCount: threads))
+                #expect(Self.maxDifference(actual, expected) <= Self.kernelFP32 * Float(inFeatures).squareRoot(),
+                        "\(rows)×\(inFeatures)→\(outFeatures) bias \(withBias) threads \(threads)")
+                #expect(!actual.contains { $0.isNaN }, "every output written")
+            }
+        }
+    }
+
+    @Test(arguments: [(1, 1, 1, true), (7, 7, 32, true), (17, 9, 33, false), (5, 40, 40, false), (65, 65, 3, true)])
+    func gemmMatchesReferenceOnStridedBlocks(m: Int, n: Int, k: Int, bTransposed: Bool) {
+        // Operands are column blocks of wider matrices (leading dimensions larger than the block).
+        let lda = k + 3, ldb = (bTransposed ? k : n) + 5, ldc = n + 2
+        let a = Self.values(m * lda, seed: 4), b = Self.values((bTransposed ? n : k) * ldb, seed: 5)
+        var expected = [Float](repeating: 7, count: m * ldc), actual = expected
+        gemmReference(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bTransposed: bTransposed, c: &expected, ldc: ldc, alpha: 0.125)
+        gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bTransposed: bTransposed, c: &actual, ldc: ldc, alpha: 0.125)
+        #expect(Self.maxDifference(actual, expected) <= Self.kernelFP32 * Float(k).squareRoot())
+        for row in 0..<m { #expect(actual[(row * ldc + n)..<(row * ldc + ldc)].allSatisfy { $0 == 7 }, "padding columns untouched") }
+    }
+
+    @Test func softmaxIsStableAndHandlesMaskedEntries() {
+        var rows: [Float] = [1, 2, 3, 1000, 1001, 1002, -.infinity, 0, -.infinity, -.infinity, -.infinity, -.infinity]
+        var expected = rows
+        softmaxRows(&rows, rows: 4, width: 3)
+        softmaxRowsReference(&expected, rows: 4, width: 3)
+        #expect(Self.maxDifference(rows, expected) <= Self.elementwiseFP32)
+        #expect(abs(rows[0..<3].reduce(0, +) - 1) <= Self.elementwiseFP32)
+        #expect(Array(rows[3..<6]) == Array(rows[0..<3]) || Self.maxDifference(Array(rows[3..<6]), Array(rows[0..<3])) <= Self.elementwiseFP32)
+        #expect(Array(rows[6..<9]) == [0, 1, 0])
+        #expect(Array(rows[9..<12]) == [0, 0, 0])
+    }
+
+    @Test(arguments: [1, 7, 384, 4097])
+    func layerNormMatchesReference(width: Int) {
+        let rows = 3
+        // A large mean makes a one-pass variance lose precision; the two-pass kernel must not.
+        let x = Self.values(rows * width, seed: 6).map { $0 + 100 }
+        let gamma = Self.values(width, seed: 7), beta = Self.values(width, seed: 8)
+        var expected = [Float](repeating: 0, count: rows * width), actual = expected
+        layerNormReference(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: 1e-12, output: &expected)
+        layerNorm(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: 1e-12, output: &actual)
+        #expect(Self.maxDifference(actual, expected) <= Self.layerNormFP32)
+
+        var sum = x
+        let residual = Self.values(rows * width, seed: 9)
+        var fused = [Float](repeating: 0, count: rows * width)
+        addResidualLayerNorm(&sum, residual: residual, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: 1e-12, output: &fused)
+        let added = zip(x, residual).map { $0 + $1 }
+        layerNormReference(added, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: 1e-12, output: &expected)
+        #expect(Self.maxDifference(fused, expected) <= Self.layerNormFP32)
+    }
+
+    @Test func activationsMatchPyTorch() {
+        // torch.nn.functional.gelu(x), gelu(x, approximate="tanh"), relu, silu on x = [-3, -0.5, 0, 0.7, 2.5] (fp32):
+        let x: [Float] = [-3, -0.5, 0, 0.7, 2.5]
+        let expected: [Activation: [Float]] = [
+            .geluErf: [-0.004050225019454956, -0.1542687714099884, 0, 0.5306254625320435, 2.48447585105896],
+            .geluTanh: [-0.0036374330520629883, -0.1542859971523285, 0, 0.5305701494216919, 2.4849157333374023],
+            .relu: [0, 0, 0, 0.7, 2.5],
+            .silu: [-0.14227761328220367, -0.1887703388929367, 0, 0.46773141622543335, 2.310354471206665],
+        ]
+        for (activation, values) in expected {
+            var y = x
+            applyActivation(activation, &y, count: y.count, pool: nil)
+            #expect(Self.maxDifference(y, values) <= Self.elementwiseFP32, "\(activation)")
+        }
+        #expect(Activation(huggingFaceName: "gelu") == .geluErf)
+        #expect(Activation(huggingFaceName: "gelu_pytorch_tanh") == .geluTanh)
+        #expect(Activation(huggingFaceName: "mish") == nil)
+    }
+
+    @Test(arguments: [0, 1, 2, 3, 1000])
+    func threadPoolCoversEveryIndexOnce(count: Int) {
+        for threads in [1, 2, 3] {
+            let counts = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+            counts.initialize(repeating: 0, count: max(count, 1))
+            defer { counts.deallocate() }
+            let target = UncheckedSendable(counts)
+            ThreadPool(threadCount: threads).parallelFor(count) { index in target.value[index] += 1 }
+            #expect((0..<count).allSatisfy { counts[$0] == 1 }, "\(count) items on \(threads) threads")
+        }
+    }
+}
+
+extension Activation: Hashable {}
