@@ -31,10 +31,11 @@ struct AddedVocabulary: Sendable {
             .filter { !$0.0.isEmpty }.sorted(by: longestFirst)
     }
 
-    /// A piece of the input: either plain text or an added token found in it.
+    /// A piece of the input: either plain text or an added token found in it, with the text it matched
+    /// (which includes whitespace absorbed by lstrip/rstrip, as Python reports the token string).
     enum Piece {
         case text(NormalizedText)
-        case token(AddedToken, offset: Range<Int>)
+        case token(AddedToken, matched: String, offset: Range<Int>)
     }
 
     /// Splits `text` around the raw (un-normalised) added tokens.
@@ -74,7 +75,8 @@ struct AddedVocabulary: Sendable {
                 continue
             }
             if textStart < match.start { pieces.append(.text(text.slice(textStart..<match.start))) }
-            pieces.append(.token(match.token, offset: text.originalRange(of: match.start..<match.end)))
+            pieces.append(.token(match.token, matched: text.slice(match.start..<match.end).string,
+                                 offset: text.originalRange(of: match.start..<match.end)))
             textStart = match.end
             position = match.end
         }

@@ -19,7 +19,7 @@ public final class Tokenizer: Sendable {
     let decoder: (any TokenDecoder)?
     let addedVocabulary: AddedVocabulary
     private let addedTokensById: [Int: AddedToken]
-    private let addedTokensByContent: [String: AddedToken]
+    private let addedTokensByContent: [ExactString: AddedToken]
 
     /// The `truncation` section of the file, if any.
     public let configuredTruncation: Truncation?
@@ -69,10 +69,10 @@ public final class Tokenizer: Sendable {
             return text.scalars
         }
         addedTokensById = Dictionary(addedTokens.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        addedTokensByContent = Dictionary(addedTokens.map { ($0.content, $0) }, uniquingKeysWith: { first, _ in first })
+        addedTokensByContent = Dictionary(addedTokens.map { (ExactString($0.content), $0) }, uniquingKeysWith: { first, _ in first })
         let addedByContent = addedTokensByContent
         postProcessor = try ComponentFactory.postProcessor(root.object["post_processor"], path: "post_processor", file: source) { token in
-            addedByContent[token]?.id ?? model.id(for: token)
+            addedByContent[ExactString(token)]?.id ?? model.id(for: token)
         }
 
         if root.has("truncation") {
@@ -103,7 +103,7 @@ public final class Tokenizer: Sendable {
     }
 
     /// Id of `token` (added tokens first, then the model's vocabulary).
-    public func tokenId(for token: String) -> Int? { addedTokensByContent[token]?.id ?? model.id(for: token) }
+    public func tokenId(for token: String) -> Int? { addedTokensByContent[ExactString(token)]?.id ?? model.id(for: token) }
 
     /// Token string of `id`.
     public func token(for id: Int) -> String? { addedTokensById[id]?.content ?? model.token(for: id) }
@@ -144,14 +144,14 @@ public final class Tokenizer: Sendable {
         var encoding = Encoding()
         for piece in addedVocabulary.splitRaw(NormalizedText(text.unicodeScalars)) {
             switch piece {
-            case .token(let token, let offset):
-                encoding.append(id: token.id, token: token.content, offset: offset, typeId: 0, special: false)
+            case .token(let token, let matched, let offset):
+                encoding.append(id: token.id, token: matched, offset: offset, typeId: 0, special: false)
             case .text(var segment):
                 normalizer?.normalize(&segment)
                 for normalizedPiece in addedVocabulary.splitNormalized(segment) {
                     switch normalizedPiece {
-                    case .token(let token, let offset):
-                        encoding.append(id: token.id, token: token.content, offset: offset, typeId: 0, special: false)
+                    case .token(let token, let matched, let offset):
+                        encoding.append(id: token.id, token: matched, offset: offset, typeId: 0, special: false)
                     case .text(let normalized):
                         for word in preTokenizer?.split(normalized) ?? [normalized] {
                             for token in model.tokenize(word.scalars) {

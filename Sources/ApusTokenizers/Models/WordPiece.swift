@@ -2,7 +2,7 @@
 /// with `##`; a word with a piece not in the vocabulary, or longer than `max_input_chars_per_word`, becomes
 /// the unknown token (tokenizers/src/models/wordpiece/mod.rs).
 struct WordPiece: TokenizationModel {
-    let vocabulary: [String: Int]
+    let vocabulary: [ExactString: Int]
     let tokensById: [Int: String]
     let unknownToken: String
     let unknownId: Int
@@ -11,17 +11,17 @@ struct WordPiece: TokenizationModel {
 
     init(_ fields: JSONFields) throws {
         let vocabularyFields = try fields.nested("vocab")
-        var vocabulary: [String: Int] = [:]
+        var vocabulary: [ExactString: Int] = [:]
         for (token, value) in vocabularyFields.object {
             guard let id = jsonInteger(value) else {
                 throw TokenizerError.invalidField(file: fields.file, field: vocabularyFields.field(token), expected: "an integer id")
             }
-            vocabulary[token] = id
+            vocabulary[ExactString(token)] = id
         }
         self.vocabulary = vocabulary
-        tokensById = Dictionary(vocabulary.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        tokensById = Dictionary(vocabulary.map { ($1, $0.value) }, uniquingKeysWith: { first, _ in first })
         unknownToken = try fields.string("unk_token")
-        guard let unknownId = vocabulary[unknownToken] else {
+        guard let unknownId = vocabulary[ExactString(unknownToken)] else {
             throw TokenizerError.unknownToken(file: fields.file, field: fields.field("unk_token"), token: unknownToken)
         }
         self.unknownId = unknownId
@@ -30,7 +30,7 @@ struct WordPiece: TokenizationModel {
     }
 
     var vocabularySize: Int { vocabulary.count }
-    func id(for token: String) -> Int? { vocabulary[token] }
+    func id(for token: String) -> Int? { vocabulary[ExactString(token)] }
     func token(for id: Int) -> String? { tokensById[id] }
 
     func tokenize(_ word: [Unicode.Scalar]) -> [ModelToken] {
@@ -45,7 +45,7 @@ struct WordPiece: TokenizationModel {
             while start < end {
                 var candidate = start > 0 ? continuingSubwordPrefix : ""
                 candidate.unicodeScalars.append(contentsOf: word[start..<end])
-                if let id = vocabulary[candidate] {
+                if let id = vocabulary[ExactString(candidate)] {
                     match = ModelToken(id: id, value: candidate, range: start..<end)
                     break
                 }
