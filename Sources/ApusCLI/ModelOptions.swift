@@ -14,7 +14,7 @@ struct ModelOptions: ParsableArguments {
     func directory() throws -> URL {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("--model \(model): no such directory (a local folder in Hub layout is expected)")
+            throw CommandError("--model \(model): no such directory (a local folder in Hub layout is expected)")
         }
         return URL(fileURLWithPath: model)
     }

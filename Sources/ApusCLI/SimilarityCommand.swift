@@ -28,10 +28,10 @@ struct SimilarityCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+        guard let data = FileManager.default.contents(atPath: file) else { throw CommandError("cannot read \(file)") }
         let documents = try TextInputOptions.parse(data, jsonLines: false, source: file).enumerated()
             .filter { !$0.element.trimmingCharacters(in: .whitespaces).isEmpty }
-        guard !documents.isEmpty else { throw ValidationError("\(file) has no non-empty lines") }
+        guard !documents.isEmpty else { throw CommandError("\(file) has no non-empty lines") }
 
         let embedder = try model.loadEmbedder()
         let vectors = try embedder.embed([query] + documents.map(\.element), normalize: true)

@@ -19,9 +19,9 @@ struct TextInputOptions: ParsableArguments {
     /// The texts in input order.
     func readTexts() throws -> [String] {
         if let input {
-            if !texts.isEmpty { throw ValidationError("give texts either as arguments or with --input, not both") }
+            if !texts.isEmpty { throw CommandError("give texts either as arguments or with --input, not both") }
             guard let data = FileManager.default.contents(atPath: input) else {
-                throw ValidationError("cannot read --input file \(input)")
+                throw CommandError("cannot read --input file \(input)")
             }
             let isJSONL = inputFormat == .jsonl || (inputFormat == .auto && ["jsonl", "ndjson"].contains((input as NSString).pathExtension.lowercased()))
             return try Self.parse(data, jsonLines: isJSONL, source: input)
@@ -34,7 +34,7 @@ struct TextInputOptions: ParsableArguments {
     /// Splits `data` into texts: one per line, the final newline not starting an extra text.
     static func parse(_ data: Data, jsonLines: Bool, source: String) throws -> [String] {
         guard let content = String(data: data, encoding: .utf8) else {
-            throw ValidationError("\(source) is not valid UTF-8")
+            throw CommandError("\(source) is not valid UTF-8")
         }
         var lines = content.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
@@ -44,10 +44,10 @@ struct TextInputOptions: ParsableArguments {
         var texts: [String] = []
         for (number, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw ValidationError("\(source) line \(number + 1): not a JSON object")
+                throw CommandError("\(source) line \(number + 1): not a JSON object")
             }
             guard let text = object["text"] as? String else {
-                throw ValidationError("\(source) line \(number + 1): no string field \"text\"")
+                throw CommandError("\(source) line \(number + 1): no string field \"text\"")
             }
             texts.append(text)
         }
@@ -63,7 +63,7 @@ struct OutputDestination {
     func write(_ data: Data) throws {
         if let path {
             do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-                throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+                throw CommandError("cannot write \(path): \(error.localizedDescription)")
             }
         } else {
             FileHandle.standardOutput.write(data)
@@ -86,4 +86,11 @@ func jsonArray(_ values: [Float]) -> String {
 /// Prints a message to stderr.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// A problem found while running a command (a missing file, unreadable input): printed as
+/// `Error: <message>` without the usage text that argument errors get.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

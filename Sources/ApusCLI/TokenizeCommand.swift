@@ -27,7 +27,7 @@ struct TokenizeCommand: ParsableCommand {
     func run() throws {
         let tokenizerURL = URL(fileURLWithPath: model).appendingPathComponent("tokenizer.json")
         guard FileManager.default.fileExists(atPath: tokenizerURL.path) else {
-            throw ValidationError("--model \(model): no tokenizer.json in this directory")
+            throw CommandError("--model \(model): no tokenizer.json in this directory")
         }
         let tokenizer = try Tokenizer(contentsOf: tokenizerURL)
         let truncation = maxLength.map { Truncation(maxLength: $0) }
