@@ -118,4 +118,3 @@ struct KernelTests {
     }
 }
 
-extension Activation: Hashable {}
