@@ -17,7 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "ApusTensor"),
+        // The innermost SIMD kernels, with per-function instruction sets chosen at run time (see its header).
+        .target(name: "CApusKernels"),
+        .target(name: "ApusTensor", dependencies: ["CApusKernels"]),
         .target(name: "ApusTokenizers"),
         .target(name: "ApusModels", dependencies: ["ApusTensor"]),
         .target(name: "ApusPipelines", dependencies: ["ApusTensor", "ApusTokenizers", "ApusModels"]),
@@ -26,7 +28,7 @@ let package = Package(
             name: "ApusCLI",
             dependencies: ["Apus", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "ApusTensorTests", dependencies: ["ApusTensor"]),
+        .testTarget(name: "ApusTensorTests", dependencies: ["ApusTensor", "CApusKernels"]),
         .testTarget(name: "ApusTokenizersTests", dependencies: ["ApusTokenizers"]),
         .testTarget(name: "ApusModelsTests", dependencies: ["ApusModels"]),
         .testTarget(name: "ApusPipelinesTests", dependencies: ["ApusPipelines"]),

@@ -6,6 +6,8 @@ public struct Linear: Sendable {
     public let weight: Tensor
     /// `[outFeatures]`, or nil for layers trained without a bias.
     public let bias: Tensor?
+    /// `weight` repacked once at load for the matrix-product kernels.
+    public let packed: PackedWeights
     /// Width of the input rows.
     public var inFeatures: Int { weight.shape[1] }
     /// Width of the output rows.
@@ -16,6 +18,7 @@ public struct Linear: Sendable {
         let scope = weights.scope(name)
         weight = try scope.tensor("weight", shape: [outFeatures, inFeatures])
         self.bias = bias ? try scope.tensor("bias", shape: [outFeatures]) : nil
+        packed = PackedWeights(weight)
     }
 
     /// `x` is `[rows, inFeatures]`; the result is `[rows, outFeatures]`.
@@ -23,8 +26,7 @@ public struct Linear: Sendable {
         precondition(x.shape.count == 2 && x.shape[1] == inFeatures, "Linear expects [rows, \(inFeatures)], got \(x.shape)")
         let rows = x.shape[0]
         let output = Tensor(zeros: [rows, outFeatures])
-        matmul(x.pointer, rows: rows, inFeatures: inFeatures, weight: weight.pointer, outFeatures: outFeatures,
-               bias: bias?.pointer, output: output.storage.pointer, pool: pool)
+        matmul(x.pointer, rows: rows, packed: packed, bias: bias?.pointer, output: output.storage.pointer, pool: pool)
         return output
     }
 }

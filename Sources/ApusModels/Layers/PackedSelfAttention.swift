@@ -27,15 +27,17 @@ public func packedSelfAttention(query: Tensor, key: Tensor, value: Tensor, heads
         let length = sequenceOffsets[sequence + 1] - start
         if length == 0 { return }
         let column = start * width + head * headSize
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: length * length) { scores in
-            guard let scoresBase = scores.baseAddress else { return }
+        let scratchCount = max(packedScratchCount(n: length, k: headSize), packedScratchCount(n: headSize, k: length))
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: length * length + scratchCount) { buffer in
+            guard let scoresBase = buffer.baseAddress else { return }
+            let scratch = scoresBase + length * length
             // scores[length, length] = scale · Q_h · K_hᵀ
-            gemm(m: length, n: length, k: headSize, a: q + column, lda: width, b: k + column, ldb: width,
-                 bTransposed: true, c: scoresBase, ldc: length, alpha: scale)
+            gemmPacked(m: length, n: length, k: headSize, a: q + column, lda: width, b: k + column, ldb: width,
+                       bTransposed: true, c: scoresBase, ldc: length, alpha: scale, scratch: scratch)
             softmaxRows(scoresBase, rows: length, width: length)
             // context_h[length, headSize] = P · V_h
-            gemm(m: length, n: headSize, k: length, a: UnsafePointer(scoresBase), lda: length, b: v + column, ldb: width,
-                 bTransposed: false, c: out + column, ldc: width, alpha: 1)
+            gemmPacked(m: length, n: headSize, k: length, a: UnsafePointer(scoresBase), lda: length, b: v + column, ldb: width,
+                       bTransposed: false, c: out + column, ldc: width, alpha: 1, scratch: scratch)
         }
     }
     return context

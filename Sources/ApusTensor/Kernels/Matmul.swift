@@ -1,42 +1,14 @@
-// Matrix products for linear layers and attention.
+// Reference matrix products, and the small strided products attention uses.
 //
 // Notation in this file: x is [m, k] (rows × inFeatures), W is [n, k] (outFeatures × inFeatures, the layout
-// checkpoints store), y = x · Wᵀ is [m, n]. Both operands are read along k, so the fast path is a
-// register-blocked dot-product kernel: 4 rows of x × 2 rows of W, 8 SIMD4 accumulators, summed across
-// lanes at the end. SIMD4 because without a CPU flag the build targets baseline x86-64 (SSE2), where
-// `a * b + c` on SIMD4 lowers to mulps/addps (`addingProduct` would call libm fmaf). The kernels issue
-// replaces this with packed-panel micro-kernels in C with run-time ISA dispatch.
+// checkpoints store), y = x · Wᵀ is [m, n]. The fast linear-layer product is `matmul(_:rows:packed:...)` in
+// PackedMatmul.swift (C micro-kernels); `matmulReference` here is what it computes. SIMD4 in `dot`/`gemm`
+// because without a CPU flag Swift targets baseline x86-64 (SSE2), where `a * b + c` on SIMD4 lowers to
+// mulps/addps (`addingProduct` would call libm fmaf).
 
 @inline(__always)
 private func load4(_ pointer: UnsafePointer<Float>) -> SIMD4<Float> {
     UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Float>.self)
-}
-
-/// 4 rows of x against 2 rows of W: 8 dot products of length k.
-@inline(__always)
-private func dotTile4x2(_ x: UnsafePointer<Float>, _ ldx: Int, _ w: UnsafePointer<Float>, _ ldw: Int, _ k: Int) -> SIMD8<Float> {
-    var a00 = SIMD4<Float>(), a01 = SIMD4<Float>(), a10 = SIMD4<Float>(), a11 = SIMD4<Float>()
-    var a20 = SIMD4<Float>(), a21 = SIMD4<Float>(), a30 = SIMD4<Float>(), a31 = SIMD4<Float>()
-    let x0 = x, x1 = x + ldx, x2 = x + 2 * ldx, x3 = x + 3 * ldx
-    let w0 = w, w1 = w + ldw
-    var p = 0
-    while p + 4 <= k {
-        let b0 = load4(w0 + p), b1 = load4(w1 + p)
-        let r0 = load4(x0 + p), r1 = load4(x1 + p), r2 = load4(x2 + p), r3 = load4(x3 + p)
-        a00 = a00 + r0 * b0; a01 = a01 + r0 * b1
-        a10 = a10 + r1 * b0; a11 = a11 + r1 * b1
-        a20 = a20 + r2 * b0; a21 = a21 + r2 * b1
-        a30 = a30 + r3 * b0; a31 = a31 + r3 * b1
-        p += 4
-    }
-    var result = SIMD8<Float>(a00.sum(), a01.sum(), a10.sum(), a11.sum(), a20.sum(), a21.sum(), a30.sum(), a31.sum())
-    while p < k {
-        let b0 = w0[p], b1 = w1[p]
-        result = result + SIMD8<Float>(x0[p] * b0, x0[p] * b1, x1[p] * b0, x1[p] * b1,
-                                       x2[p] * b0, x2[p] * b1, x3[p] * b0, x3[p] * b1)
-        p += 1
-    }
-    return result
 }
 
 /// One dot product of length k.
@@ -55,54 +27,6 @@ private func dot(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ k: Int)
         p += 1
     }
     return result
-}
-
-/// y[rows, outFeatures] = x[rows, inFeatures] · W[outFeatures, inFeatures]ᵀ (+ bias[outFeatures]).
-///
-/// Output columns are processed in blocks of `columnBlock` W rows (kept in L2 while every group of 4 x rows
-/// passes over them); blocks are split over `pool` when the product is large enough to pay for waking threads.
-public func matmul(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<Float>, outFeatures: Int,
-                   bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, pool: ThreadPool) {
-    let columnBlock = 32
-    let blocks = (outFeatures + columnBlock - 1) / columnBlock
-    let k = inFeatures
-    let shared = UncheckedSendable((x: x, weight: weight, bias: bias, output: output))
-    let body = { (block: Int) in
-        let (x, weight, bias, output) = shared.value
-        let columnStart = block * columnBlock, columnEnd = min(columnStart + columnBlock, outFeatures)
-        var row = 0
-        while row + 4 <= rows {
-            var column = columnStart
-            while column + 2 <= columnEnd {
-                let tile = dotTile4x2(x + row * k, k, weight + column * k, k, k)
-                let b0 = bias?[column] ?? 0, b1 = bias?[column + 1] ?? 0
-                for r in 0..<4 {
-                    output[(row + r) * outFeatures + column] = tile[2 * r] + b0
-                    output[(row + r) * outFeatures + column + 1] = tile[2 * r + 1] + b1
-                }
-                column += 2
-            }
-            while column < columnEnd {
-                for r in 0..<4 {
-                    output[(row + r) * outFeatures + column] = dot(x + (row + r) * k, weight + column * k, k) + (bias?[column] ?? 0)
-                }
-                column += 1
-            }
-            row += 4
-        }
-        while row < rows {
-            for column in columnStart..<columnEnd {
-                output[row * outFeatures + column] = dot(x + row * k, weight + column * k, k) + (bias?[column] ?? 0)
-            }
-            row += 1
-        }
-    }
-    // Waking a second thread costs microseconds: only split products above ~1 MFLOP.
-    if 2 * rows * inFeatures * outFeatures >= 1_000_000 && pool.threadCount > 1 {
-        pool.parallelFor(blocks, body)
-    } else {
-        for block in 0..<blocks { body(block) }
-    }
 }
 
 /// The textbook triple loop with Double accumulation: what `matmul` computes, for tests and readers.

@@ -1,28 +1,56 @@
 import Foundation
 
-/// Softmax along each row of a `[rows, width]` matrix, in place. Subtracts the row maximum first so large
-/// logits do not overflow; `-inf` entries (masked positions) become 0. A row of only `-inf` becomes zeros.
+/// Softmax along each row of a `[rows, width]` matrix, in place.
+///
+/// Subtracts the row maximum first so large logits do not overflow; `-inf` entries (masked positions)
+/// become 0, and a row of only `-inf` becomes zeros rather than NaN. Exponentials are taken eight at a
+/// time with `exponential` (≤ 1.2 ulp), sums kept in eight Float lanes.
 public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
     for row in 0..<rows {
         let values = x + row * width
-        var maximum = -Float.infinity
-        for column in 0..<width { maximum = max(maximum, values[column]) }
+        let vectorEnd = width - width % 8
+
+        var maxima = SIMD8<Float>(repeating: -.infinity)
+        var column = 0
+        while column < vectorEnd {
+            maxima = pointwiseMax(maxima, load8(values + column))
+            column += 8
+        }
+        var maximum = maxima.max()
+        for tail in vectorEnd..<width { maximum = max(maximum, values[tail]) }
         if maximum == -.infinity {
-            for column in 0..<width { values[column] = 0 }
+            values.update(repeating: 0, count: width)
             continue
         }
-        var sum: Float = 0
-        for column in 0..<width {
-            let e = exp(values[column] - maximum)
-            values[column] = e
-            sum += e
+
+        let shift = SIMD8<Float>(repeating: maximum)
+        var sums = SIMD8<Float>()
+        column = 0
+        while column < vectorEnd {
+            let e = exponential(load8(values + column) - shift)
+            store8(e, to: values + column)
+            sums += e
+            column += 8
         }
-        let inverse = 1 / sum
-        for column in 0..<width { values[column] *= inverse }
+        var sum = sums.sum()
+        if vectorEnd < width {
+            let rest = width - vectorEnd
+            let e = exponential(loadPartial(values + vectorEnd, count: rest) - shift)
+            storePartial(e, to: values + vectorEnd, count: rest)
+            for lane in 0..<rest { sum += e[lane] }
+        }
+
+        let inverse = SIMD8<Float>(repeating: 1 / sum)
+        column = 0
+        while column < vectorEnd {
+            store8(load8(values + column) * inverse, to: values + column)
+            column += 8
+        }
+        for tail in vectorEnd..<width { values[tail] *= inverse[0] }
     }
 }
 
-/// The textbook softmax in Double, for tests.
+/// The textbook softmax in Double, for tests and readers.
 public func softmaxRowsReference(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
     for row in 0..<rows {
         let values = x + row * width

@@ -4,7 +4,7 @@ import Testing
 
 /// Each fast kernel against its reference twin on awkward shapes.
 struct KernelTests {
-    /// Max |Δ| between the blocked fp32 kernels and the Double-accumulating references, relative to √k-scaled
+    /// Max |Δ| between the fp32 kernels and the Double-accumulating references, relative to √k-scaled
     /// magnitudes of uniform(-1, 1) inputs.
     static let kernelFP32: Float = 2e-5
     /// Max |Δ| of softmax / layer norm against their Double references.
@@ -23,21 +23,26 @@ struct KernelTests {
 
     static func maxDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) } }
 
-    @Test(arguments: [(1, 1, 1), (1, 7, 65), (7, 65, 1), (5, 384, 384), (65, 33, 7), (13, 1536, 384), (4, 4097, 3), (130, 384, 96)])
-    func matmulMatchesReference(rows: Int, inFeatures: Int, outFeatures: Int) {
+    @Test(arguments: [(1, 1, 1), (1, 7, 65), (7, 65, 1), (5, 384, 384), (65, 33, 7), (13, 1536, 384), (4, 4097, 3),
+                      (130, 384, 96), (12, 0, 5), (25, 129, 33)])
+    func packedMatmulMatchesReferenceOnEveryISA(rows: Int, inFeatures: Int, outFeatures: Int) {
         let x = Self.values(rows * inFeatures, seed: 1), weight = Self.values(outFeatures * inFeatures, seed: 2)
         let bias = Self.values(outFeatures, seed: 3)
+        let packed = PackedWeights(Tensor(shape: [outFeatures, inFeatures], values: weight))
+        #expect(KernelISA.available.contains(.portable))
         for withBias in [false, true] {
             var expected = [Float](repeating: 0, count: rows * outFeatures)
             matmulReference(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
                             bias: withBias ? bias : nil, output: &expected)
-            for threads in [1, 2] {
-                var actual = [Float](repeating: .nan, count: rows * outFeatures)
-                matmul(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
-                       bias: withBias ? bias : nil, output: &actual, pool: ThreadPool(threadCount: threads))
-                #expect(Self.maxDifference(actual, expected) <= Self.kernelFP32 * Float(inFeatures).squareRoot(),
-                        "\(rows)×\(inFeatures)→\(outFeatures) bias \(withBias) threads \(threads)")
-                #expect(!actual.contains { $0.isNaN }, "every output written")
+            for isa in KernelISA.available {
+                for threads in [1, 2] {
+                    var actual = [Float](repeating: .nan, count: rows * outFeatures)
+                    matmul(x, rows: rows, packed: packed, bias: withBias ? bias : nil, output: &actual,
+                           pool: ThreadPool(threadCount: threads), isa: isa)
+                    #expect(Self.maxDifference(actual, expected) <= Self.kernelFP32 * max(Float(inFeatures), 1).squareRoot(),
+                            "\(isa) \(rows)×\(inFeatures)→\(outFeatures) bias \(withBias) threads \(threads)")
+                    #expect(!actual.contains { $0.isNaN }, "\(isa): every output written")
+                }
             }
         }
     }
@@ -52,6 +57,14 @@ struct KernelTests {
         gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bTransposed: bTransposed, c: &actual, ldc: ldc, alpha: 0.125)
         #expect(Self.maxDifference(actual, expected) <= Self.kernelFP32 * Float(k).squareRoot())
         for row in 0..<m { #expect(actual[(row * ldc + n)..<(row * ldc + ldc)].allSatisfy { $0 == 7 }, "padding columns untouched") }
+        for isa in KernelISA.available {
+            var packed = [Float](repeating: 7, count: m * ldc)
+            var scratch = [Float](repeating: .nan, count: packedScratchCount(n: n, k: k))
+            gemmPacked(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bTransposed: bTransposed, c: &packed, ldc: ldc,
+                       alpha: 0.125, scratch: &scratch, isa: isa)
+            #expect(Self.maxDifference(packed, expected) <= Self.kernelFP32 * Float(k).squareRoot(), "\(isa)")
+            for row in 0..<m { #expect(packed[(row * ldc + n)..<(row * ldc + ldc)].allSatisfy { $0 == 7 }, "\(isa): padding untouched") }
+        }
     }
 
     @Test func softmaxIsStableAndHandlesMaskedEntries() {

@@ -1,0 +1,95 @@
+import CApusKernels
+
+/// Which SIMD code path the C kernels take. `detected` is the best this machine supports; tests force the
+/// others to check every path against `matmulReference`.
+public enum KernelISA: Int, Sendable, CaseIterable, CustomStringConvertible {
+    /// Plain C, vectorised for the baseline target (SSE2 on x86-64, NEON on arm64).
+    case portable = 0
+    /// AVX2 + FMA.
+    case avx2 = 1
+    /// AVX-512 F.
+    case avx512 = 2
+
+    /// The best level this CPU and OS support.
+    public static let detected = KernelISA(rawValue: Int(apus_detect_isa().rawValue)) ?? .portable
+
+    /// The levels usable on this machine, lowest first.
+    public static var available: [KernelISA] { allCases.filter { $0.rawValue <= detected.rawValue } }
+
+    public var description: String {
+        switch self {
+        case .portable: return "portable"
+        case .avx2: return "avx2+fma"
+        case .avx512: return "avx512f"
+        }
+    }
+
+    var cValue: apus_isa { apus_isa(rawValue: UInt32(rawValue)) }
+}
+
+/// A linear layer's weight `[outFeatures, inFeatures]` repacked once at load into 32-column panels, the
+/// layout the matrix-product micro-kernels stream (see CApusKernels/include/apus_kernels.h).
+public struct PackedWeights: Sendable {
+    /// Rows of the original weight (output columns of the product).
+    public let outFeatures: Int
+    /// Columns of the original weight (the reduction length).
+    public let inFeatures: Int
+    let storage: TensorStorage
+
+    /// Number of 32-column panels.
+    var panelCount: Int { (outFeatures + Int(APUS_PANEL_WIDTH) - 1) / Int(APUS_PANEL_WIDTH) }
+
+    /// Packs `weight` (`[outFeatures, inFeatures]`).
+    public init(_ weight: Tensor) {
+        precondition(weight.shape.count == 2, "PackedWeights expects a matrix, got \(weight.shape)")
+        outFeatures = weight.shape[0]
+        inFeatures = weight.shape[1]
+        storage = TensorStorage(allocating: apus_packed_size(Int32(outFeatures), Int32(inFeatures)))
+        apus_pack_weights(weight.pointer, Int32(outFeatures), Int32(inFeatures), storage.pointer)
+    }
+}
+
+/// y[rows, outFeatures] = x[rows, inFeatures] · Wᵀ (+ bias) with W packed, on `isa`'s micro-kernels.
+///
+/// Panels are split into one contiguous range per thread when the product is large enough (≥ 1 MFLOP) to pay
+/// for waking threads; a single short query still spreads its panels over both cores.
+public func matmul(_ x: UnsafePointer<Float>, rows: Int, packed: PackedWeights, bias: UnsafePointer<Float>?,
+                   output: UnsafeMutablePointer<Float>, pool: ThreadPool, isa: KernelISA = .detected) {
+    let panels = packed.panelCount
+    let k = packed.inFeatures, n = packed.outFeatures
+    let shared = UncheckedSendable((x: x, weights: UnsafePointer(packed.storage.pointer), bias: bias, output: output))
+    let run = { (begin: Int, end: Int) in
+        let (x, weights, bias, output) = shared.value
+        apus_sgemm_packed(isa.cValue, x, Int32(k), Int32(rows), Int32(k), weights, Int32(n), Int32(begin), Int32(end),
+                          bias, output, Int32(n))
+    }
+    let tasks = 2 * rows * k * n >= 1_000_000 ? min(pool.threadCount, panels) : 1
+    if tasks <= 1 {
+        run(0, panels)
+        return
+    }
+    pool.parallelFor(tasks) { task in
+        run(task * panels / tasks, (task + 1) * panels / tasks)
+    }
+    withExtendedLifetime(packed.storage) {}
+}
+
+/// C[m, n] (row stride ldc) = alpha · A[m, k] · B, with B given as `[n, k]` (`bTransposed`) or `[k, n]`, each with
+/// a leading dimension so the operands can be column blocks of wider matrices (one attention head). B is packed
+/// into `scratch` (at least `packedScratchCount(n:k:)` floats) and the product runs on the micro-kernels on the
+/// calling thread. C is overwritten.
+public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                       bTransposed: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float,
+                       scratch: UnsafeMutablePointer<Float>, isa: KernelISA = .detected) {
+    apus_pack_strided(b, Int32(ldb), Int32(n), Int32(k), bTransposed ? 1 : 0, scratch)
+    if alpha != 1 {
+        for index in 0..<packedScratchCount(n: n, k: k) { scratch[index] *= alpha }
+    }
+    let panels = (n + Int(APUS_PANEL_WIDTH) - 1) / Int(APUS_PANEL_WIDTH)
+    apus_sgemm_packed(isa.cValue, a, Int32(lda), Int32(m), Int32(k), scratch, Int32(n), 0, Int32(panels), nil, c, Int32(ldc))
+}
+
+/// Floats of scratch `gemmPacked` needs for a `[n, k]` operand.
+public func packedScratchCount(n: Int, k: Int) -> Int {
+    Int(apus_packed_size(Int32(n), Int32(k)))
+}

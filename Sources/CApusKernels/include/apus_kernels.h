@@ -1,0 +1,47 @@
+// The innermost SIMD kernels of Apus, in C because per-function instruction sets
+// (__attribute__((target(...)))) let one binary carry AVX2, AVX-512 and portable versions and pick at run
+// time, which Swift cannot express: without a whole-build CPU flag, Swift SIMD lowers to baseline SSE2.
+// Everything around these kernels (packing policy, threading, shapes) stays in Swift.
+#ifndef APUS_KERNELS_H
+#define APUS_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction-set levels the kernels can use, lowest first.
+typedef enum {
+    APUS_ISA_PORTABLE = 0, ///< plain C, auto-vectorised for the baseline target (SSE2 / NEON)
+    APUS_ISA_AVX2 = 1,     ///< AVX2 + FMA (x86-64-v3)
+    APUS_ISA_AVX512 = 2,   ///< AVX-512 F (x86-64-v4)
+} apus_isa;
+
+/// The best level this CPU and operating system support (CPUID and XGETBV on x86; portable elsewhere).
+apus_isa apus_detect_isa(void);
+
+/// Columns per packed weight panel: W is stored as panels of 32 output columns, k-major inside a panel.
+#define APUS_PANEL_WIDTH 32
+
+/// Packs W [n, k] (row-major, as checkpoints store linear weights) into ceil(n/32) panels of [k, 32] floats,
+/// zero-padding the last panel. `packed` must hold apus_packed_size(n, k) floats.
+size_t apus_packed_size(int n, int k);
+void apus_pack_weights(const float *w, int n, int k, float *packed);
+
+/// Packs a strided matrix into panels: B is W [n, k] with row stride ldb when `b_is_nk`, else Wᵀ given as
+/// [k, n] with row stride ldb (attention's V). Lets small products on column blocks (one attention head) use
+/// the same micro-kernels.
+void apus_pack_strided(const float *b, int ldb, int n, int k, int b_is_nk, float *packed);
+
+/// y[m, n] (row stride ldy) = x[m, k] (row stride ldx) · Wᵀ (+ bias[n] when not NULL), for the panels
+/// [panel_begin, panel_end) of a packed W. Columns past n in the last panel are not written.
+void apus_sgemm_packed(apus_isa isa, const float *x, int ldx, int m, int k, const float *packed, int n,
+                       int panel_begin, int panel_end, const float *bias, float *y, int ldy);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
