@@ -13,7 +13,8 @@ public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int)
         var maxima = SIMD8<Float>(repeating: -.infinity)
         var column = 0
         while column < vectorEnd {
-            maxima = pointwiseMax(maxima, load8(values + column))
+            let vector = load8(values + column)
+            maxima.replace(with: vector, where: vector .> maxima) // not pointwiseMax: that is a library call
             column += 8
         }
         var maximum = maxima.max()
