@@ -5,7 +5,7 @@ One {"text": ...} per line (UTF-8, json.dumps(ensure_ascii=False)). Deterministi
 library only. The reference outputs in Tests/Fixtures/minilm/ are computed from this file, so after changing
 it run scripts/make_minilm_fixtures.py too.
 
-Run: python3 scripts/make_parity_texts.py
+Run: python3 scripts/make_parity_texts.py [OUTPUT]   (default Tests/Fixtures/texts/parity-texts.jsonl)
 
 What is in it, in this order (indices are stable as long as the lists below are only appended to):
   EDGE_CASES        empty and whitespace-only strings, single characters, scripts, emoji, punctuation runs,
@@ -17,6 +17,7 @@ What is in it, in this order (indices are stable as long as the lists below are 
 """
 import json
 import pathlib
+import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "Tests" / "Fixtures" / "texts" / "parity-texts.jsonl"
@@ -314,11 +315,12 @@ def long_texts() -> list:
 
 def main() -> None:
     texts = EDGE_CASES + SENTENCES + MULTILINGUAL + long_texts()
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUTPUT.open("w", encoding="utf-8", newline="\n") as handle:
+    output = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else OUTPUT
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8", newline="\n") as handle:
         for text in texts:
             handle.write(json.dumps({"text": text}, ensure_ascii=False) + "\n")
-    print(OUTPUT, len(texts), "texts")
+    print(output, len(texts), "texts")
 
 
 if __name__ == "__main__":

@@ -41,15 +41,15 @@ struct TextInputOptions: ParsableArguments {
         }
         if lines.last == "" { lines.removeLast() }
         guard jsonLines else { return lines }
+        // JSONDecoder rather than JSONSerialization, which on Linux drops a leading U+FEFF from strings.
+        struct Line: Decodable { let text: String }
         var texts: [String] = []
         for (number, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw CommandError("\(source) line \(number + 1): not a JSON object")
+            do {
+                texts.append(try JSONDecoder().decode(Line.self, from: Data(line.utf8)).text)
+            } catch {
+                throw CommandError("\(source) line \(number + 1): expected a JSON object with a string field \"text\"")
             }
-            guard let text = object["text"] as? String else {
-                throw CommandError("\(source) line \(number + 1): no string field \"text\"")
-            }
-            texts.append(text)
         }
         return texts
     }

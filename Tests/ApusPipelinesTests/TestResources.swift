@@ -32,11 +32,9 @@ enum TestResources {
     /// The parity texts in file order.
     static func loadParityTexts() throws -> [String] {
         let content = try String(contentsOf: parityTexts, encoding: .utf8)
-        return try content.split(separator: "\n").map { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            guard let text = object?["text"] as? String else { throw CocoaError(.fileReadCorruptFile) }
-            return text
-        }
+        // JSONDecoder, not JSONSerialization: on Linux the latter drops a string's leading U+FEFF.
+        struct Line: Decodable { let text: String }
+        return try content.split(separator: "\n").map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)).text }
     }
 
     /// A JSON fixture file decoded as `Value`.

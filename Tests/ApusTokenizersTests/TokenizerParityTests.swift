@@ -44,10 +44,10 @@ struct TokenizerParityTests {
 
     static func load() throws -> (texts: [String], records: [Record]) {
         let fixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures")
+        // JSONDecoder, not JSONSerialization: on Linux the latter drops a string's leading U+FEFF.
+        struct Line: Decodable { let text: String }
         let texts = try String(contentsOf: fixtures.appendingPathComponent("texts/parity-texts.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map { line in
-                (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["text"] as? String ?? ""
-            }
+            .split(separator: "\n").map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)).text }
         let records = try String(contentsOf: fixtures.appendingPathComponent("minilm/tokenizer.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { try JSONDecoder().decode(Record.self, from: Data($0.utf8)) }
         return (texts, records)
