@@ -36,8 +36,9 @@ struct TextInputOptions: ParsableArguments {
         guard let content = String(data: data, encoding: .utf8) else {
             throw CommandError("\(source) is not valid UTF-8")
         }
-        var lines = content.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+        // Split on scalars: as Characters, "\r\n" is one grapheme and would not split on "\n".
+        var lines = content.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            String(line.last == "\r" ? line.dropLast() : line[...])
         }
         if lines.last == "" { lines.removeLast() }
         guard jsonLines else { return lines }

@@ -48,12 +48,11 @@ public final class SentenceEmbedder: Sendable {
         pool = ThreadPool(threadCount: threads)
     }
 
-    /// Token ids exactly as sentence-transformers feeds them to the model: the text stripped of surrounding
-    /// whitespace (Python's `str.strip()`), lowercased if `do_lower_case`, truncated to `maxLength` tokens.
+    /// Token ids exactly as sentence-transformers (6.x) feeds them to the model: the text as given (older
+    /// versions stripped it; 6.x does not), lowercased if `do_lower_case`, truncated to `maxLength` tokens.
     public func tokenize(_ text: String, maxLength: Int? = nil) throws -> Encoding {
         let limit = try resolvedMaxLength(maxLength)
-        var prepared = pythonStripped(text)
-        if modules.lowercasesInput { prepared = prepared.lowercased() }
+        let prepared = modules.lowercasesInput ? text.lowercased() : text
         return tokenizer.encode(prepared, truncation: Truncation(maxLength: limit))
     }
 
@@ -109,16 +108,4 @@ public final class SentenceEmbedder: Sendable {
               let length = config.modelMaxLength, length >= 1, length < 1e9 else { return nil }
         return Int(length)
     }
-}
-
-/// `text` without leading and trailing whitespace as Python's `str.strip()` defines it: the Unicode
-/// White_Space property plus U+001C…U+001F (Python also counts the information separators).
-func pythonStripped(_ text: String) -> String {
-    func isPythonSpace(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
-    }
-    let scalars = text.unicodeScalars
-    guard let first = scalars.firstIndex(where: { !isPythonSpace($0) }),
-          let last = scalars.lastIndex(where: { !isPythonSpace($0) }) else { return "" }
-    return String(scalars[first...last])
 }

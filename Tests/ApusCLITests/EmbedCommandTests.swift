@@ -93,9 +93,11 @@ struct EmbedCommandTests {
         #expect(lines.count == 3)
         let directory = try Self.temporaryDirectory()
         let output = directory.appendingPathComponent("v.npy")
-        let npy = try Self.run(apus, ["embed", "--model", model, "--output", output.path], stdin: texts.joined(separator: "\n") + "\n")
+        // Windows line endings on stdin: still one text per line.
+        let npy = try Self.run(apus, ["embed", "--model", model, "--output", output.path], stdin: texts.joined(separator: "\r\n") + "\r\n")
         #expect(npy.status == 0, "\(npy.stderr)")
-        let (_, values) = try NpyFile.read(contentsOf: output)
+        let (shape, values) = try NpyFile.read(contentsOf: output)
+        #expect(shape == [3, 384])
         for (index, line) in lines.enumerated() {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             #expect(object?["index"] as? Int == index)

@@ -132,12 +132,4 @@ struct PoolingTests {
         l2Normalize(&zero)
         #expect(zero == [0, 0])
     }
-
-    @Test func pythonStripMatchesStrStrip() {
-        #expect(pythonStripped("  hello world \t\n") == "hello world")
-        #expect(pythonStripped("\u{1F}\u{3000}x\u{A0}\u{2029}") == "x")
-        #expect(pythonStripped(" \u{200B}x ") == "\u{200B}x") // zero-width space is not whitespace in Python
-        #expect(pythonStripped(" \t ") == "")
-        #expect(pythonStripped("") == "")
-    }
 }
