@@ -1,56 +1,58 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// A whole file mapped read-only into memory; unmapped when the last reference goes away.
+/// A whole file mapped read-only into memory, unmapped when the last reference goes away.
 ///
-/// Tensors borrowed from a checkpoint keep this object alive through their `TensorStorage`.
-public final class MappedFile: @unchecked Sendable {
+/// The weights stay in the page cache, shared with other processes and never copied into the heap; tensors
+/// borrowed from a checkpoint keep this object alive through their `TensorStorage`. The mapping is read-only:
+/// writing through a borrowed tensor's pointer faults, which is what weights should do.
+///
+/// `@unchecked Sendable`: every stored property is immutable after `init`, and the memory is never written.
+final class MappedFile: @unchecked Sendable {
     /// The mapped path.
-    public let url: URL
-    /// First byte of the mapping (nil for an empty file).
-    public let baseAddress: UnsafeRawPointer?
-    /// File size in bytes.
-    public let byteCount: Int
+    let url: URL
+    /// The file's contents; empty (with a nil base address) for an empty file, which `mmap` cannot map.
+    let bytes: UnsafeRawBufferPointer
 
-    /// Maps `url` read-only.
-    public init(url: URL) throws {
+    /// Maps `url` read-only; throws `LoadingError.cannotOpen` naming the file and the system's reason.
+    init(url: URL) throws {
         self.url = url
-        let descriptor = open(url.path, O_RDONLY)
-        guard descriptor >= 0 else {
-            throw LoadingError.cannotOpen(file: url.path, reason: String(cString: strerror(errno)))
+        func failure(_ what: String) -> LoadingError {
+            .cannotOpen(file: url.path, reason: "\(what)\(String(cString: strerror(errno)))")
         }
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("") }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw LoadingError.cannotOpen(file: url.path, reason: String(cString: strerror(errno)))
-        }
+        guard fstat(descriptor, &status) == 0 else { throw failure("fstat: ") }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
             throw LoadingError.cannotOpen(file: url.path, reason: "not a regular file")
         }
-        byteCount = Int(status.st_size)
-        if byteCount == 0 {
-            baseAddress = nil
+        let byteCount = Int(status.st_size)
+        guard byteCount > 0 else {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
-        let address = mmap(nil, byteCount, PROT_READ, MAP_PRIVATE, descriptor, 0)
-        guard let address, address != MAP_FAILED else {
-            throw LoadingError.cannotOpen(file: url.path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+        // MAP_PRIVATE: changes to the file by another process after mapping need not show up here.
+        guard let address = mmap(nil, byteCount, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
+            throw failure("mmap: ")
         }
-        baseAddress = UnsafeRawPointer(address)
+        bytes = UnsafeRawBufferPointer(start: address, count: byteCount)
     }
 
     deinit {
-        if let baseAddress { munmap(UnsafeMutableRawPointer(mutating: baseAddress), byteCount) }
+        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
 
-    /// The bytes `range` of the file; `range` must lie inside it.
-    public func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
-        precondition(range.lowerBound >= 0 && range.upperBound <= byteCount, "range \(range) outside \(byteCount) bytes")
-        guard let baseAddress else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(start: baseAddress + range.lowerBound, count: range.count)
+    /// Whether `pointer` points into this mapping.
+    func contains(_ pointer: UnsafeRawPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        return pointer >= base && pointer < base + bytes.count
     }
 }

@@ -3,50 +3,81 @@ import Foundation
 
 /// The weights of a model directory, handed out by name with strict bookkeeping.
 ///
-/// Model code asks for each tensor where it builds the layer, in the checkpoint's spelling
-/// (`weights.scope("encoder.layer.3").scope("attention.self")` then `tensor("weight", shape: ...)`). Every
-/// request checks the shape; `finish()` then reports any tensor no layer asked for, so a checkpoint of the
-/// wrong architecture cannot load silently.
+/// Model code asks for each tensor where it builds the layer, in the checkpoint's spelling, and says which
+/// shape it expects; `finish()` then reports every tensor no layer asked for, so a checkpoint of another
+/// architecture cannot load silently:
+///
+///     let weights = try WeightStore(directory: modelDirectory)
+///     let query = try weights.scope("encoder.layer.0").scope("attention.self").tensor("query.weight", shape: [384, 384])
+///     weights.markUnused(prefix: "pooler.")
+///     try weights.finish()
+///
+/// `@unchecked Sendable`: the tensor table is immutable; the consumed names and unused prefixes change only
+/// under `lock`, so layers may load from several threads.
 public final class WeightStore: @unchecked Sendable {
-    /// The directory (or description) the weights came from, for messages.
+    /// The file name of a single-file checkpoint, preferred over a sharded one.
+    public static let singleFileName = "model.safetensors"
+    /// Extensions of weight files, named in `noWeights` errors to show what the directory has instead.
+    static let otherWeightExtensions: Set<String> = ["bin", "pt", "pth", "ckpt", "h5", "msgpack", "onnx", "gguf", "safetensors"]
+
+    /// The directory (or file) the weights came from, for messages.
     public let source: String
+    /// The files the tensors are read from.
+    public let files: [SafetensorsFile]
     private let owners: [String: SafetensorsFile]
     private let lock = NSLock()
     private var consumed: Set<String> = []
     private var unusedPrefixes: [String] = []
 
-    /// Opens `model.safetensors`, or the shards listed in `model.safetensors.index.json`.
+    /// Opens `directory/model.safetensors`, or else the shards listed in `model.safetensors.index.json`.
     public convenience init(directory: URL) throws {
-        let single = directory.appendingPathComponent("model.safetensors")
-        let index = directory.appendingPathComponent("model.safetensors.index.json")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw LoadingError.cannotOpen(file: directory.path, reason: "no such directory")
+        }
+        let single = directory.appendingPathComponent(Self.singleFileName)
+        let index = directory.appendingPathComponent(ShardedCheckpoint.indexFileName)
         if FileManager.default.fileExists(atPath: single.path) {
             try self.init(files: [SafetensorsFile(url: single)], source: directory.path)
         } else if FileManager.default.fileExists(atPath: index.path) {
-            try self.init(files: ShardedCheckpoint.open(index: index), source: directory.path)
+            try self.init(files: ShardedCheckpoint(index: index).shards, source: directory.path)
         } else {
-            throw LoadingError.noWeights(directory: directory.path, lookedFor: ["model.safetensors", "model.safetensors.index.json"])
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            let others = contents.filter { Self.otherWeightExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            throw LoadingError.noWeights(directory: directory.path, lookedFor: [Self.singleFileName, ShardedCheckpoint.indexFileName],
+                                         otherWeightFiles: others.sorted())
         }
     }
 
-    /// Serves the tensors of `files`; a name present in two files is an error.
-    public init(files: [SafetensorsFile], source: String) throws {
+    /// Serves the tensors of `files`; a name present in two files is an error. `source` names the checkpoint
+    /// in messages (by default the files' directory, or the file itself when there is one).
+    public init(files: [SafetensorsFile], source: String? = nil) throws {
         var owners: [String: SafetensorsFile] = [:]
         for file in files {
-            for name in file.tensors.keys {
+            for name in file.tensorNames {
                 if let existing = owners[name] {
-                    throw LoadingError.invalidIndex(file: source, reason: "tensor '\(name)' appears in both \(existing.url.lastPathComponent) and \(file.url.lastPathComponent)")
+                    throw LoadingError.duplicateTensorAcrossFiles(tensor: name, files: [existing.url.path, file.url.path])
                 }
                 owners[name] = file
             }
         }
         self.owners = owners
-        self.source = source
+        self.files = files
+        self.source = source ?? Self.describe(files)
+    }
+
+    /// One file's path, else the directory all files share, else every path.
+    private static func describe(_ files: [SafetensorsFile]) -> String {
+        if files.count == 1 { return files[0].url.path }
+        let directories = Set(files.map { $0.url.deletingLastPathComponent().path })
+        if directories.count == 1, let directory = directories.first { return directory }
+        return files.map(\.url.path).joined(separator: ", ")
     }
 
     /// The unprefixed view of the store.
     public var root: WeightScope { WeightScope(store: self, prefix: "") }
 
-    /// A view whose names are prefixed with `prefix` and a dot.
+    /// A view whose names are prefixed with `prefix` and a dot: `scope("encoder.layer.3")`.
     public func scope(_ prefix: String) -> WeightScope { root.scope(prefix) }
 
     /// Every tensor name, sorted.
@@ -55,93 +86,76 @@ public final class WeightStore: @unchecked Sendable {
     /// Whether the checkpoint has a tensor called `name`.
     public func contains(_ name: String) -> Bool { owners[name] != nil }
 
-    /// Declares that tensors starting with `prefix` are deliberately not used (e.g. "pooler.").
+    /// The entry of tensor `name` (dtype, shape, bytes), or nil when there is none. Does not mark it consumed.
+    public func info(_ name: String) -> SafetensorsFile.TensorInfo? { owners[name]?.tensors[name] }
+
+    /// Declares that tensors whose names start with `prefix` are deliberately not used (e.g. `"pooler."`), so
+    /// `finish()` does not report them.
     public func markUnused(prefix: String) {
-        lock.withLock { unusedPrefixes.append(prefix) }
+        locked { unusedPrefixes.append(prefix) }
     }
 
-    /// Throws listing every tensor that was neither consumed nor declared unused.
+    /// Tensors neither consumed nor declared unused so far, sorted.
+    public var unconsumedTensorNames: [String] {
+        locked {
+            owners.keys.filter { name in !consumed.contains(name) && !unusedPrefixes.contains { name.hasPrefix($0) } }
+        }.sorted()
+    }
+
+    /// Throws `unusedTensors` listing every tensor that was neither consumed nor declared unused.
     public func finish() throws {
-        let leftovers = lock.withLock {
-            owners.keys.filter { name in !consumed.contains(name) && !unusedPrefixes.contains { name.hasPrefix($0) } }.sorted()
-        }
-        if !leftovers.isEmpty { throw LoadingError.unusedTensors(names: leftovers, directory: source) }
+        let leftovers = unconsumedTensorNames
+        if !leftovers.isEmpty { throw LoadingError.unusedTensors(names: leftovers, source: source) }
     }
 
-    /// Tensor `name` as fp32 with exactly `shape`; marks it consumed.
-    func tensor(_ name: String, shape: [Int]) throws -> Tensor {
-        guard let file = owners[name] else {
-            throw LoadingError.missingTensor(tensor: name, file: source, similar: similarNames(to: name))
+    /// Tensor `name` as fp32, checked to have exactly `shape`; marks it consumed.
+    func tensor(named name: String, shape: [Int]) throws -> Tensor {
+        guard let file = owners[name], let info = file.tensors[name] else {
+            throw LoadingError.missingTensor(tensor: name, file: source, similar: TensorNameSuggestions.closest(to: name, in: owners.keys))
         }
-        let actual = file.tensors[name]?.shape ?? []
-        guard actual == shape else {
-            throw LoadingError.unexpectedShape(tensor: name, expected: shape, actual: actual, file: file.url.path)
+        guard info.shape == shape else {
+            throw LoadingError.unexpectedShape(tensor: name, expected: shape, actual: info.shape, file: file.url.path)
         }
         let tensor = try file.floatTensor(named: name)
-        _ = lock.withLock { consumed.insert(name) }
+        _ = locked { consumed.insert(name) }
         return tensor
     }
 
-    /// Names sharing the last two components with `name` (catches prefix differences such as `bert.`).
-    private func similarNames(to name: String) -> [String] {
-        let suffix = name.split(separator: ".").suffix(2).joined(separator: ".")
-        return owners.keys.filter { $0.hasSuffix(suffix) }.sorted().prefix(5).map { $0 }
+    /// Runs `body` holding `lock` (`NSLock.withLock` needs macOS 14; the package supports 13).
+    private func locked<Result>(_ body: () -> Result) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
     }
 }
 
-/// A prefix into a `WeightStore`: where a layer finds its tensors.
-public struct WeightScope: Sendable {
+/// A prefix into a `WeightStore`: where a layer finds its tensors, named in the checkpoint's spelling.
+///
+///     let attention = weights.scope("encoder.layer.3").scope("attention.self") // "encoder.layer.3.attention.self"
+///     let query = try attention.tensor("query.weight", shape: [384, 384])
+public struct WeightScope: Sendable, Equatable, CustomStringConvertible {
     let store: WeightStore
     /// Dotted prefix of every name in this scope ("" at the root).
     public let prefix: String
 
     /// The full checkpoint name of `name` in this scope.
-    public func qualified(_ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }
+    public func qualified(_ name: String) -> String { prefix.isEmpty ? name : name.isEmpty ? prefix : prefix + "." + name }
 
-    /// A nested scope: `scope("encoder").scope("layer.0")` reads `encoder.layer.0.*`.
-    public func scope(_ name: String) -> WeightScope {
-        name.isEmpty ? self : WeightScope(store: store, prefix: qualified(name))
-    }
+    /// A nested scope: `scope("a").scope("b")` reads `a.b.*`.
+    public func scope(_ name: String) -> WeightScope { WeightScope(store: store, prefix: qualified(name)) }
 
     /// Whether this scope has a tensor called `name`.
     public func contains(_ name: String) -> Bool { store.contains(qualified(name)) }
 
-    /// Tensor `name` in this scope, checked to have `shape`.
+    /// Tensor `name` in this scope as fp32, checked to have exactly `shape`; marks it consumed.
+    /// Throws `missingTensor` (with the closest names the checkpoint has), `unexpectedShape` or `unexpectedDType`.
     public func tensor(_ name: String, shape: [Int]) throws -> Tensor {
-        try store.tensor(qualified(name), shape: shape)
-    }
-}
-
-/// A checkpoint split over several safetensors files by `model.safetensors.index.json`.
-public enum ShardedCheckpoint {
-    private struct Index: Decodable {
-        let weightMap: [String: String]
-        enum CodingKeys: String, CodingKey { case weightMap = "weight_map" }
+        try store.tensor(named: qualified(name), shape: shape)
     }
 
-    /// Opens every shard the index names, checking that each mapped tensor is in its shard.
-    public static func open(index url: URL) throws -> [SafetensorsFile] {
-        let index: Index
-        do {
-            index = try JSONDecoder().decode(Index.self, from: Data(contentsOf: url))
-        } catch {
-            throw LoadingError.invalidIndex(file: url.path, reason: "expected a JSON object with a 'weight_map' of tensor name → shard file")
-        }
-        let directory = url.deletingLastPathComponent()
-        var shards: [String: SafetensorsFile] = [:]
-        for shardName in Set(index.weightMap.values).sorted() {
-            guard !shardName.isEmpty, !shardName.contains("/"), !shardName.contains("\\"), shardName != "..", shardName != "." else {
-                throw LoadingError.invalidIndex(file: url.path, reason: "shard name '\(shardName)' is not a plain file name in the model directory")
-            }
-            let shardURL = directory.appendingPathComponent(shardName)
-            guard FileManager.default.fileExists(atPath: shardURL.path) else {
-                throw LoadingError.invalidIndex(file: url.path, reason: "shard '\(shardName)' is missing")
-            }
-            shards[shardName] = try SafetensorsFile(url: shardURL)
-        }
-        for (tensor, shardName) in index.weightMap.sorted(by: { $0.key < $1.key }) where shards[shardName]?.tensors[tensor] == nil {
-            throw LoadingError.invalidIndex(file: url.path, reason: "tensor '\(tensor)' is mapped to '\(shardName)' but that shard does not contain it")
-        }
-        return shards.keys.sorted().compactMap { shards[$0] }
-    }
+    /// The prefix, or `<root>`.
+    public var description: String { prefix.isEmpty ? "<root>" : prefix }
+
+    /// Same store, same prefix.
+    public static func == (lhs: WeightScope, rhs: WeightScope) -> Bool { lhs.store === rhs.store && lhs.prefix == rhs.prefix }
 }
