@@ -1,36 +1,52 @@
 import Foundation
 
-/// A tokenizer built from a Hugging Face `tokenizer.json`, giving the ids Python's `tokenizers` gives.
+/// A tokenizer read from a Hugging Face `tokenizer.json`, giving the ids, type ids, offsets and masks Python's
+/// `tokenizers` gives, and decoding as its `decode` does.
 ///
 /// ```swift
 /// let tokenizer = try Tokenizer(contentsOf: modelDirectory.appendingPathComponent("tokenizer.json"))
-/// tokenizer.encode("Hello, world!").ids   // [101, 7592, 1010, 2088, 999, 102]
+/// tokenizer.encode("Hello, world!").ids                               // [101, 7592, 1010, 2088, 999, 102]
+/// tokenizer.encode(question, pair: passage, truncation: Truncation(maxLength: 384)).typeIds
+/// tokenizer.decode([101, 7592, 1010, 2088, 999, 102])                 // "hello, world!"
 /// ```
-/// The pipeline is the file's: added tokens split out → normalizer → pre-tokenizer → model → truncation →
-/// post-processor. The file's own `truncation` and `padding` sections are parsed (`configuredTruncation`,
-/// `paddingToken`) but never applied implicitly: callers choose truncation per call, and Apus never pads.
+///
+/// The pipeline is the file's (tokenizers/src/tokenizer/mod.rs): added tokens are split out of the raw text →
+/// normalizer → normalised added tokens → pre-tokenizer → model → truncation → post-processor.
+///
+/// The file's own `truncation` and `padding` sections are parsed and exposed (`configuredTruncation`,
+/// `configuredPadding`) but never applied implicitly: `encode` truncates only when the caller passes a
+/// `Truncation` and never pads. The pipelines decide (sentence-transformers, for one, truncates to the model's
+/// `max_seq_length`, not to the file's setting).
 public final class Tokenizer: Sendable {
     /// Where the tokenizer was read from, for messages.
     public let source: String
+    /// The file's `truncation` section, if any (not applied by `encode`).
+    public let configuredTruncation: Truncation?
+    /// The file's `padding` section, if any (not applied by `encode`).
+    public let configuredPadding: Padding?
+    /// The file's `added_tokens`, in order.
+    public var addedTokens: [AddedToken] { addedVocabulary.tokens }
+
     let normalizer: (any Normalizer)?
     let preTokenizer: (any PreTokenizer)?
     let model: any TokenizationModel
     let postProcessor: (any PostProcessor)?
     let decoder: (any TokenDecoder)?
     let addedVocabulary: AddedVocabulary
-    private let addedTokensById: [Int: AddedToken]
-    private let addedTokensByContent: [ExactString: AddedToken]
+    /// Added token content → index into `addedTokens` (the last entry wins for repeated content).
+    private let addedTokenByContent: [ExactString: Int]
+    /// Added token id → index into `addedTokens`.
+    private let addedTokenById: [Int: Int]
+    /// Contents of the special added tokens, which `decode(skipSpecialTokens: true)` drops.
+    private let specialContents: Set<ExactString>
 
-    /// The `truncation` section of the file, if any.
-    public let configuredTruncation: Truncation?
-    /// The pad token named by the file's `padding` section, if any.
-    public let paddingToken: (token: String, id: Int)?
-
-    /// Reads `tokenizer.json` at `url`.
+    /// Reads the tokenizer.json at `url`; errors name the file.
     public convenience init(contentsOf url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TokenizerError.invalidJSON(file: url.path, reason: "cannot be read: \(error.localizedDescription)")
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw TokenizerError.unreadableFile(file: url.path, reason: error.localizedDescription)
         }
         try self.init(data: data, source: url.path)
     }
@@ -38,125 +54,140 @@ public final class Tokenizer: Sendable {
     /// Parses tokenizer.json `data`; `source` names it in errors.
     public init(data: Data, source: String) throws {
         self.source = source
-        let json: Any
-        do { json = try JSONSerialization.jsonObject(with: data) } catch {
-            throw TokenizerError.invalidJSON(file: source, reason: "malformed JSON")
+        let document: JSONValue
+        do {
+            document = try data.withUnsafeBytes { raw throws(JSONSyntaxError) in
+                try JSONValue.parse(raw.bindMemory(to: UInt8.self))
+            }
+        } catch let error as JSONSyntaxError {
+            throw TokenizerError.invalidJSON(file: source, reason: error.description)
         }
-        guard json is [String: Any] else { throw TokenizerError.invalidJSON(file: source, reason: "the top level is not an object") }
-        let root = try JSONFields(json, path: "", file: source)
+        guard case .object = document else {
+            throw TokenizerError.invalidJSON(file: source, reason: "the top level is \(document.kind), not an object")
+        }
+        let root = try JSONObject(document, path: "", file: source)
 
-        normalizer = try ComponentFactory.normalizer(root.object["normalizer"], path: "normalizer", file: source)
-        preTokenizer = try ComponentFactory.preTokenizer(root.object["pre_tokenizer"], path: "pre_tokenizer", file: source)
-        guard root.has("model") else { throw TokenizerError.invalidField(file: source, field: "model", expected: "an object") }
-        let model = try ComponentFactory.model(root.object["model"], path: "model", file: source)
+        let normalizer = try normalizerCatalog.decodeOptional(root["normalizer"], path: "normalizer", file: source)
+        self.normalizer = normalizer
+        preTokenizer = try preTokenizerCatalog.decodeOptional(root["pre_tokenizer"], path: "pre_tokenizer", file: source)
+        guard let modelJSON = root["model"] else { throw root.mismatch("model", expected: "an object") }
+        let model = try modelCatalog.decodeModel(modelJSON, path: "model", file: source)
         self.model = model
-        decoder = try ComponentFactory.decoder(root.object["decoder"], path: "decoder", file: source)
+        postProcessor = try postProcessorCatalog.decodeOptional(root["post_processor"], path: "post_processor", file: source)
+        decoder = try decoderCatalog.decodeOptional(root["decoder"], path: "decoder", file: source)
 
         var addedTokens: [AddedToken] = []
         if root.has("added_tokens") {
             for (index, item) in try root.array("added_tokens").enumerated() {
-                let fields = try JSONFields(item, path: "added_tokens[\(index)]", file: source)
-                addedTokens.append(AddedToken(
-                    id: try fields.int("id"), content: try fields.string("content"), special: try fields.bool("special", default: false),
-                    singleWord: try fields.bool("single_word", default: false), leftStrip: try fields.bool("lstrip", default: false),
-                    rightStrip: try fields.bool("rstrip", default: false), normalized: try fields.bool("normalized", default: true)))
+                addedTokens.append(try AddedToken(json: try root.object(in: "added_tokens", at: index, item)))
             }
         }
-        let normalizer = self.normalizer
-        addedVocabulary = AddedVocabulary(tokens: addedTokens) { content in
-            var text = NormalizedText(content.unicodeScalars)
-            normalizer?.normalize(&text)
-            return text.scalars
+        addedVocabulary = AddedVocabulary(tokens: addedTokens, normalizer: normalizer)
+        var byContent: [ExactString: Int] = [:]
+        var byId: [Int: Int] = [:]
+        for (index, token) in addedTokens.enumerated() {
+            byContent[ExactString(token.content)] = index
+            byId[token.id] = index
         }
-        addedTokensById = Dictionary(addedTokens.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        addedTokensByContent = Dictionary(addedTokens.map { (ExactString($0.content), $0) }, uniquingKeysWith: { first, _ in first })
-        let addedByContent = addedTokensByContent
-        postProcessor = try ComponentFactory.postProcessor(root.object["post_processor"], path: "post_processor", file: source) { token in
-            addedByContent[ExactString(token)]?.id ?? model.id(for: token)
-        }
+        addedTokenByContent = byContent
+        addedTokenById = byId
+        vocabularySize = model.vocabularySize + byContent.keys.filter { model.id(for: $0.value) == nil }.count
+        specialContents = Set(addedTokens.filter(\.special).map { ExactString($0.content) })
 
-        if root.has("truncation") {
-            let fields = try root.nested("truncation")
-            let strategy: Truncation.Strategy
-            switch try fields.optionalString("strategy") ?? "LongestFirst" {
-            case "LongestFirst": strategy = .longestFirst
-            case "OnlyFirst": strategy = .onlyFirst
-            case "OnlySecond": strategy = .onlySecond
-            case let other: throw TokenizerError.invalidField(file: source, field: "truncation.strategy", expected: "LongestFirst, OnlyFirst or OnlySecond, not \(other)")
-            }
-            let direction: Truncation.Direction = try fields.optionalString("direction") == "Left" ? .left : .right
-            configuredTruncation = Truncation(maxLength: try fields.int("max_length"), strategy: strategy, direction: direction)
-        } else {
-            configuredTruncation = nil
-        }
-        if root.has("padding") {
-            let fields = try root.nested("padding")
-            paddingToken = (try fields.optionalString("pad_token") ?? "[PAD]", try fields.int("pad_id", default: 0))
-        } else {
-            paddingToken = nil
-        }
+        configuredTruncation = root.has("truncation") ? try Truncation(json: try root.object("truncation")) : nil
+        configuredPadding = root.has("padding") ? try Padding(json: try root.object("padding")) : nil
     }
 
-    /// Number of ids: the model's vocabulary plus added tokens outside it.
-    public var vocabularySize: Int {
-        model.vocabularySize + addedTokensById.keys.filter { model.token(for: $0) == nil }.count
+    /// The pad token and id of the file's `padding` section, or nil when it has none.
+    public var paddingToken: (token: String, id: Int)? {
+        configuredPadding.map { ($0.padToken, $0.padId) }
     }
 
-    /// Id of `token` (added tokens first, then the model's vocabulary).
-    public func tokenId(for token: String) -> Int? { addedTokensByContent[ExactString(token)]?.id ?? model.id(for: token) }
+    /// Number of distinct tokens: the model's vocabulary plus added tokens it does not contain (tokenizers'
+    /// `get_vocab_size(with_added_tokens: true)`).
+    public let vocabularySize: Int
 
-    /// Token string of `id`.
-    public func token(for id: Int) -> String? { addedTokensById[id]?.content ?? model.token(for: id) }
+    /// The id of `token`: an added token's first, then the model's vocabulary (exact scalars, no normalisation).
+    public func tokenId(for token: String) -> Int? {
+        if let index = addedTokenByContent[ExactString(token)] { return addedVocabulary.tokens[index].id }
+        return model.id(for: token)
+    }
 
-    /// Tokenises `text` (and `pair`), adding the post-processor's special tokens unless `addSpecialTokens`
-    /// is false, and truncating to `truncation.maxLength` tokens (special tokens included) when given.
+    /// The token string of `id` (for a normalised added token, its normalised form, as tokenizers gives it).
+    public func token(for id: Int) -> String? {
+        if let index = addedTokenById[id] { return addedVocabulary.decodedForms[index] }
+        return model.token(for: id)
+    }
+
+    /// Tokenises `text`, or the pair `text`/`pair`, as Python's `tokenizer.encode(text, pair)` does.
+    ///
+    /// - Parameters:
+    ///   - addSpecialTokens: add the post-processor's special tokens (`[CLS]`, `[SEP]`); when false the
+    ///     template still orders the sequences and sets their type ids.
+    ///   - truncation: shorten to `truncation.maxLength` tokens, special tokens included; nil keeps every token
+    ///     (the file's own `truncation` section is not applied — see `configuredTruncation`).
     public func encode(_ text: String, pair: String? = nil, addSpecialTokens: Bool = true, truncation: Truncation? = nil) -> Encoding {
-        var first = encodeSequence(text)
-        var second = pair.map(encodeSequence)
+        var first = encodeSequence(text, typeId: 0)
+        var second = pair.map { encodeSequence($0, typeId: 1) }
         if let truncation {
             let reserved = addSpecialTokens ? (postProcessor?.addedTokenCount(isPair: second != nil) ?? 0) : 0
-            Self.truncate(&first, &second, maxLength: max(truncation.maxLength - reserved, 0), truncation)
+            // tokenizers subtracts in unsigned arithmetic: a maxLength below the special-token count wraps
+            // around to "no limit".
+            if truncation.maxLength >= reserved {
+                truncation.truncate(&first, &second, budget: truncation.maxLength - reserved)
+            }
         }
-        if addSpecialTokens, let postProcessor {
-            return postProcessor.process(first, second)
-        }
-        var result = first
-        if let second { result.append(contentsOf: second, typeId: 1) }
-        return result
+        guard let postProcessor else { return concatenate(first, second) }
+        return postProcessor.process(first, second, addSpecialTokens: addSpecialTokens)
     }
 
-    /// `encode` for each text, in order.
+    /// `encode` for each text, in order; texts are spread over the available cores.
     public func encodeBatch(_ texts: [String], addSpecialTokens: Bool = true, truncation: Truncation? = nil) -> [Encoding] {
-        texts.map { encode($0, addSpecialTokens: addSpecialTokens, truncation: truncation) }
+        let minimumTextsPerTask = 16
+        let taskCount = min(ProcessInfo.processInfo.activeProcessorCount, texts.count / minimumTextsPerTask)
+        guard taskCount > 1 else {
+            return texts.map { encode($0, addSpecialTokens: addSpecialTokens, truncation: truncation) }
+        }
+        let results = ResultSlots<Encoding>(count: texts.count)
+        DispatchQueue.concurrentPerform(iterations: taskCount) { task in
+            for index in stride(from: task, to: texts.count, by: taskCount) {
+                results.store(encode(texts[index], addSpecialTokens: addSpecialTokens, truncation: truncation), at: index)
+            }
+        }
+        return results.values
     }
 
-    /// The text of `ids`, as Python's `tokenizer.decode` gives it; unknown ids are skipped.
+    /// The text of `ids`, as Python's `tokenizer.decode(ids, skip_special_tokens=...)` gives it. Ids outside
+    /// the vocabulary are skipped; with `skipSpecialTokens`, so are the special added tokens.
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) -> String {
         let tokens = ids.compactMap { id -> String? in
-            if skipSpecialTokens, addedTokensById[id]?.special == true { return nil }
-            return token(for: id)
+            guard let token = token(for: id) else { return nil }
+            if skipSpecialTokens && specialContents.contains(ExactString(token)) { return nil }
+            return token
         }
         return decoder?.decode(tokens) ?? tokens.joined(separator: " ")
     }
 
     /// One sequence through added-token splitting, normalisation, pre-tokenisation and the model.
-    private func encodeSequence(_ text: String) -> Encoding {
+    private func encodeSequence(_ text: String, typeId: Int) -> Encoding {
         var encoding = Encoding()
-        for piece in addedVocabulary.splitRaw(NormalizedText(text.unicodeScalars)) {
+        func appendAddedToken(_ token: AddedToken, covering span: NormalizedText) {
+            encoding.append(id: token.id, token: span.string, offset: span.originalRange(of: 0..<span.count), typeId: typeId)
+        }
+        for piece in addedVocabulary.splitRaw(NormalizedText(text)) {
             switch piece {
-            case .token(let token, let matched, let offset):
-                encoding.append(id: token.id, token: matched, offset: offset, typeId: 0, special: false)
+            case .token(let token, let span):
+                appendAddedToken(token, covering: span)
             case .text(var segment):
                 normalizer?.normalize(&segment)
                 for normalizedPiece in addedVocabulary.splitNormalized(segment) {
                     switch normalizedPiece {
-                    case .token(let token, let matched, let offset):
-                        encoding.append(id: token.id, token: matched, offset: offset, typeId: 0, special: false)
+                    case .token(let token, let span):
+                        appendAddedToken(token, covering: span)
                     case .text(let normalized):
                         for word in preTokenizer?.split(normalized) ?? [normalized] {
                             for token in model.tokenize(word.scalars) {
-                                encoding.append(id: token.id, token: token.value, offset: word.originalRange(of: token.range),
-                                                typeId: 0, special: false)
+                                encoding.append(id: token.id, token: token.value, offset: word.originalRange(of: token.range), typeId: typeId)
                             }
                         }
                     }
@@ -165,31 +196,32 @@ public final class Tokenizer: Sendable {
         }
         return encoding
     }
+}
 
-    /// Shortens the sequences to `maxLength` tokens in all, as tokenizers/src/utils/truncation.rs does.
-    private static func truncate(_ first: inout Encoding, _ second: inout Encoding?, maxLength: Int, _ truncation: Truncation) {
-        guard var other = second else {
-            if truncation.strategy != .onlySecond { first.truncate(to: maxLength, direction: truncation.direction) }
-            return
-        }
-        defer { second = other }
-        guard first.count + other.count > maxLength else { return }
-        switch truncation.strategy {
-        case .onlyFirst:
-            first.truncate(to: max(maxLength - other.count, 0), direction: truncation.direction)
-        case .onlySecond:
-            other.truncate(to: max(maxLength - first.count, 0), direction: truncation.direction)
-        case .longestFirst:
-            // Keep the shorter one whole if the longer one can absorb the cut, else split the budget in half.
-            var short = min(first.count, other.count), long = max(first.count, other.count)
-            long = short > maxLength ? short : max(short, maxLength - short)
-            if short + long > maxLength {
-                short = maxLength / 2
-                long = short + maxLength % 2
-            }
-            let firstIsLonger = first.count > other.count
-            first.truncate(to: firstIsLonger ? long : short, direction: truncation.direction)
-            other.truncate(to: firstIsLonger ? short : long, direction: truncation.direction)
+/// Slots that concurrent tasks fill, each index written by exactly one task before `values` is read.
+private final class ResultSlots<Value>: @unchecked Sendable {
+    // A raw buffer, not an array property: tasks writing distinct elements of it never access the same memory,
+    // while simultaneous mutations of one array property would trip Swift's exclusivity checks.
+    private let slots: UnsafeMutableBufferPointer<Value?>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+
+    /// Stores `value` at `index`.
+    func store(_ value: Value, at index: Int) { slots[index] = value }
+
+    /// All values, once every slot has been stored.
+    var values: [Value] {
+        slots.map { value in
+            guard let value else { preconditionFailure("every slot is stored before the values are read") }
+            return value
         }
     }
 }

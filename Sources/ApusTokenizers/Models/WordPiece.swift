@@ -1,61 +1,80 @@
-/// The `WordPiece` model: greedy longest-match-first over the vocabulary, continuation pieces prefixed
-/// with `##`; a word with a piece not in the vocabulary, or longer than `max_input_chars_per_word`, becomes
-/// the unknown token (tokenizers/src/models/wordpiece/mod.rs).
-struct WordPiece: TokenizationModel {
-    let vocabulary: [ExactString: Int]
-    let tokensById: [Int: String]
+/// The `WordPiece` model: greedy longest-match-first over the vocabulary, pieces after the first looked up with
+/// the `continuing_subword_prefix` (`##`); a word that cannot be covered, or that is longer than
+/// `max_input_chars_per_word` scalars, becomes the single unknown token (tokenizers/src/models/wordpiece/mod.rs).
+///
+/// "unaffable" with "un", "##aff", "##able" in the vocabulary → "un", "##aff", "##able".
+///
+/// Lookups walk a trie of the vocabulary instead of building a candidate string for every prefix length;
+/// the result is the same, since the longest vocabulary entry the word continues with is the first one the
+/// shrinking-candidate loop of the Rust code finds.
+struct WordPiece: TokenizationModel, JSONDecodableStage {
+    static let jsonType = "WordPiece"
+
+    /// The vocabulary: token scalars → index into `entries`.
+    private let trie: ScalarTrie
+    /// (id, token) of every distinct vocabulary token.
+    private let entries: [(id: Int, token: String)]
+    private let tokensById: [Int: String]
+    /// The trie node reached by the continuation prefix, where continuation pieces are looked up; nil when no
+    /// vocabulary entry starts with the prefix.
+    private let continuationNode: Int?
     let unknownToken: String
     let unknownId: Int
     let continuingSubwordPrefix: String
     let maxInputCharsPerWord: Int
 
-    init(_ fields: JSONFields) throws {
-        let vocabularyFields = try fields.nested("vocab")
-        var vocabulary: [ExactString: Int] = [:]
-        for (token, value) in vocabularyFields.object {
-            guard let id = jsonInteger(value) else {
-                throw TokenizerError.invalidField(file: fields.file, field: vocabularyFields.field(token), expected: "an integer id")
+    /// tokenizers requires all four fields (`type` is optional for old files).
+    init(json: JSONObject) throws {
+        let vocabulary = try json.object("vocab")
+        var trie = ScalarTrie()
+        var entries: [(id: Int, token: String)] = []
+        entries.reserveCapacity(vocabulary.members.count)
+        for member in vocabulary.members {
+            guard let id = member.value.nonNegativeInteger else {
+                throw vocabulary.mismatch(member.key, expected: "a non-negative integer id")
             }
-            vocabulary[ExactString(token)] = id
+            // A repeated key keeps its last id, as serde_json does when reading a map.
+            if let node = trie.node(after: member.key.unicodeScalars), let existing = trie.value(at: node) {
+                entries[existing].id = id
+            } else {
+                trie.insert(member.key.unicodeScalars, value: entries.count)
+                entries.append((id, member.key))
+            }
         }
-        self.vocabulary = vocabulary
-        tokensById = Dictionary(vocabulary.map { ($1, $0.value) }, uniquingKeysWith: { first, _ in first })
-        unknownToken = try fields.string("unk_token")
-        guard let unknownId = vocabulary[ExactString(unknownToken)] else {
-            throw TokenizerError.unknownToken(file: fields.file, field: fields.field("unk_token"), token: unknownToken)
+        unknownToken = try json.string("unk_token")
+        continuingSubwordPrefix = try json.string("continuing_subword_prefix")
+        maxInputCharsPerWord = try json.count("max_input_chars_per_word")
+        guard let unknownNode = trie.node(after: unknownToken.unicodeScalars), let unknownEntry = trie.value(at: unknownNode) else {
+            throw TokenizerError.unknownToken(file: json.file, field: json.path(of: "unk_token"), token: unknownToken)
         }
-        self.unknownId = unknownId
-        continuingSubwordPrefix = try fields.optionalString("continuing_subword_prefix") ?? "##"
-        maxInputCharsPerWord = try fields.int("max_input_chars_per_word", default: 100)
+        unknownId = entries[unknownEntry].id
+        continuationNode = trie.node(after: continuingSubwordPrefix.unicodeScalars)
+        var tokensById: [Int: String] = [:]
+        for entry in entries where tokensById[entry.id] == nil { tokensById[entry.id] = entry.token }
+        self.tokensById = tokensById
+        self.entries = entries
+        self.trie = trie
     }
 
-    var vocabularySize: Int { vocabulary.count }
-    func id(for token: String) -> Int? { vocabulary[ExactString(token)] }
+    var vocabularySize: Int { entries.count }
+
+    func id(for token: String) -> Int? {
+        trie.node(after: token.unicodeScalars).flatMap(trie.value(at:)).map { entries[$0].id }
+    }
+
     func token(for id: Int) -> String? { tokensById[id] }
 
     func tokenize(_ word: [Unicode.Scalar]) -> [ModelToken] {
-        if word.count > maxInputCharsPerWord {
-            return [ModelToken(id: unknownId, value: unknownToken, range: 0..<word.count)]
-        }
+        let unknown = [ModelToken(id: unknownId, value: unknownToken, range: 0..<word.count)]
+        if word.count > maxInputCharsPerWord { return unknown }
         var tokens: [ModelToken] = []
         var start = 0
         while start < word.count {
-            var end = word.count
-            var match: ModelToken?
-            while start < end {
-                var candidate = start > 0 ? continuingSubwordPrefix : ""
-                candidate.unicodeScalars.append(contentsOf: word[start..<end])
-                if let id = vocabulary[ExactString(candidate)] {
-                    match = ModelToken(id: id, value: candidate, range: start..<end)
-                    break
-                }
-                end -= 1
-            }
-            guard let match else {
-                return [ModelToken(id: unknownId, value: unknownToken, range: 0..<word.count)]
-            }
-            tokens.append(match)
-            start = end
+            let root = start == 0 ? ScalarTrie.root : continuationNode
+            guard let root, let match = trie.longestMatch(in: word, from: start, startingAt: root) else { return unknown }
+            let entry = entries[match.value]
+            tokens.append(ModelToken(id: entry.id, value: entry.token, range: start..<match.end))
+            start = match.end
         }
         return tokens
     }

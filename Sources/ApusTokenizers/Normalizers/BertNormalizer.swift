@@ -1,82 +1,59 @@
-import Foundation
+/// `BertNormalizer`: removes control characters and turns whitespace into spaces, surrounds CJK ideographs
+/// with spaces, strips accents, lowercases — in that order (tokenizers/src/normalizers/bert.rs).
+///
+/// ```json
+/// {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": true}
+/// ```
+/// `strip_accents: null` follows `lowercase`: uncased BERT checkpoints strip accents, cased ones keep them.
+struct BertNormalizer: Normalizer, JSONDecodableStage {
+    static let jsonType = "BertNormalizer"
 
-/// `BertNormalizer`: clean control characters, space out CJK ideographs, strip accents, lowercase — in that
-/// order, as tokenizers/src/normalizers/bert.rs does.
-struct BertNormalizer: Normalizer {
+    /// Remove NUL, U+FFFD and control characters; map every whitespace character to a space.
     let cleanText: Bool
-    let handleChineseChars: Bool
+    /// Put spaces around CJK ideographs so each becomes a word.
+    let handleChineseCharacters: Bool
+    /// Decompose (NFD) and drop nonspacing marks.
     let stripAccents: Bool
+    /// Lowercase with Unicode's full mappings (one scalar can become several).
     let lowercase: Bool
 
-    init(cleanText: Bool, handleChineseChars: Bool, stripAccents: Bool, lowercase: Bool) {
+    init(cleanText: Bool, handleChineseCharacters: Bool, stripAccents: Bool, lowercase: Bool) {
         self.cleanText = cleanText
-        self.handleChineseChars = handleChineseChars
+        self.handleChineseCharacters = handleChineseCharacters
         self.stripAccents = stripAccents
         self.lowercase = lowercase
     }
 
-    init(_ fields: JSONFields) throws {
-        let lowercase = try fields.bool("lowercase", default: true)
-        // `strip_accents: null` follows `lowercase` (uncased BERT strips accents, cased BERT keeps them).
-        self.init(cleanText: try fields.bool("clean_text", default: true),
-                  handleChineseChars: try fields.bool("handle_chinese_chars", default: true),
-                  stripAccents: try fields.optionalBool("strip_accents") ?? lowercase,
+    /// Missing fields take the defaults of tokenizers' `BertNormalizer::default()`.
+    init(json: JSONObject) throws {
+        let lowercase = try json.bool("lowercase", default: true)
+        self.init(cleanText: try json.bool("clean_text", default: true),
+                  handleChineseCharacters: try json.bool("handle_chinese_chars", default: true),
+                  stripAccents: try json.optionalBool("strip_accents") ?? lowercase,
                   lowercase: lowercase)
     }
 
     func normalize(_ text: inout NormalizedText) {
         if cleanText {
-            text.transform { scalar in
-                if scalar.value == 0 || scalar.value == 0xFFFD || isBertControl(scalar) { return [] }
-                return isBertWhitespace(scalar) ? [" "] : [scalar]
-            }
+            text.removeAll { $0.value == 0 || $0.value == 0xFFFD || CharacterClasses.isBertControl($0) }
+            text.map { CharacterClasses.isWhitespace($0) ? " " : $0 }
         }
-        if handleChineseChars {
-            text.transform { isChineseCharacter($0) ? [" ", $0, " "] : [$0] }
+        if handleChineseCharacters && text.scalars.contains(where: CharacterClasses.isChineseCharacter) {
+            text.rewrite { scalar, emit in
+                if CharacterClasses.isChineseCharacter(scalar) {
+                    emit(" ")
+                    emit(scalar)
+                    emit(" ")
+                } else {
+                    emit(scalar)
+                }
+            }
         }
         if stripAccents {
-            text.transform { scalar in
-                canonicalDecomposition(scalar).filter { $0.properties.generalCategory != .nonspacingMark }
-            }
+            StripAccents.stripAccents(&text)
         }
         if lowercase {
-            text.transform { scalar in
-                if scalar.isASCII {
-                    return [(0x41...0x5A).contains(scalar.value) ? Unicode.Scalar(scalar.value + 32)! : scalar]
-                }
-                return Array(scalar.properties.lowercaseMapping.unicodeScalars)
-            }
+            Lowercase.lowercase(&text)
         }
     }
-}
-
-/// Rust's `char::is_whitespace` (the White_Space property), counting \t \n \r as whitespace.
-func isBertWhitespace(_ scalar: Unicode.Scalar) -> Bool {
-    scalar == "\t" || scalar == "\n" || scalar == "\r" || scalar.properties.isWhitespace
-}
-
-/// Any "Other" category (Cc, Cf, Cs, Co, Cn) except \t \n \r, which count as whitespace.
-func isBertControl(_ scalar: Unicode.Scalar) -> Bool {
-    if scalar == "\t" || scalar == "\n" || scalar == "\r" { return false }
-    switch scalar.properties.generalCategory {
-    case .control, .format, .surrogate, .privateUse, .unassigned: return true
-    default: return false
-    }
-}
-
-/// The CJK Unified Ideograph blocks BERT surrounds with spaces (tokenizers' `is_chinese_char`).
-func isChineseCharacter(_ scalar: Unicode.Scalar) -> Bool {
-    switch scalar.value {
-    case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F,
-         0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
-        return true
-    default:
-        return false
-    }
-}
-
-/// The canonical decomposition (NFD) of one scalar. Below U+00C0 nothing decomposes, which keeps ASCII fast.
-func canonicalDecomposition(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
-    if scalar.value < 0xC0 { return [scalar] }
-    return Array(String(scalar).decomposedStringWithCanonicalMapping.unicodeScalars)
 }

@@ -1,85 +1,118 @@
-/// `TemplateProcessing` (and `BertProcessing`, which is the template `[CLS] $A [SEP]` / `[CLS] $A [SEP] $B [SEP]`):
-/// places special tokens and type ids around the sequences (tokenizers/src/processors/template.rs).
-struct TemplateProcessing: PostProcessor {
-    enum Piece: Equatable {
-        case sequence(first: Bool, typeId: Int)
+/// `TemplateProcessing`: templates for a single sequence and a pair, made of the sequences (`$A`, `$B`) and
+/// special tokens, each with a type id (tokenizers/src/processors/template.rs).
+///
+/// ```json
+/// {"type": "TemplateProcessing",
+///  "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+///             {"SpecialToken": {"id": "[SEP]", "type_id": 0}}],
+///  "pair": [ ... {"Sequence": {"id": "B", "type_id": 1}}, {"SpecialToken": {"id": "[SEP]", "type_id": 1}}],
+///  "special_tokens": {"[CLS]": {"id": "[CLS]", "ids": [101], "tokens": ["[CLS]"]}, "[SEP]": {...}}}
+/// ```
+/// Without special tokens the template still decides the order of the sequences and their type ids.
+struct TemplateProcessing: PostProcessor, JSONDecodableStage {
+    static let jsonType = "TemplateProcessing"
+
+    /// One element of a template.
+    enum Piece: Equatable, Sendable {
+        /// `$A` (first) or `$B` (second), with the type id its tokens get.
+        case sequence(isFirst: Bool, typeId: Int)
+        /// A special token by its name in `special_tokens`; it may stand for several ids.
         case special(name: String, typeId: Int)
+
+        /// For a sequence piece, whether it is `$A` (true) or `$B` (false); nil for a special token.
+        var sequence: Bool? {
+            if case .sequence(let isFirst, _) = self { return isFirst }
+            return nil
+        }
+    }
+
+    /// The ids and token strings a special token name expands to.
+    struct SpecialToken: Equatable, Sendable {
+        var ids: [Int]
+        var tokens: [String]
     }
 
     let single: [Piece]
     let pair: [Piece]
-    /// Special token name → the ids and strings it expands to.
-    let specialTokens: [String: (ids: [Int], tokens: [String])]
+    let specialTokens: [String: SpecialToken]
 
-    init(_ fields: JSONFields) throws {
-        single = try Self.parseTemplate(fields, "single")
-        pair = try Self.parseTemplate(fields, "pair")
-        var specials: [String: (ids: [Int], tokens: [String])] = [:]
-        let map = try fields.nested("special_tokens")
-        for name in map.object.keys {
-            let entry = try map.nested(name)
-            let ids = try entry.array("ids").map { value -> Int in
-                guard let id = jsonInteger(value) else { throw TokenizerError.invalidField(file: fields.file, field: entry.field("ids"), expected: "integers") }
+    init(single: [Piece], pair: [Piece], specialTokens: [String: SpecialToken]) {
+        self.single = single
+        self.pair = pair
+        self.specialTokens = specialTokens
+    }
+
+    /// Checks what tokenizers' builder checks (every special token named exists, the pair template uses both
+    /// sequences, ids and tokens pair up), and that the single template uses only `$A`.
+    init(json: JSONObject) throws {
+        var specialTokens: [String: SpecialToken] = [:]
+        let map = try json.object("special_tokens")
+        for member in map.members {
+            let entry = try JSONObject(member.value, path: map.path(of: member.key), file: json.file)
+            let ids = try entry.array("ids").map { value in
+                guard let id = value.nonNegativeInteger else { throw entry.mismatch("ids", expected: "an array of non-negative integer ids") }
                 return id
             }
-            let tokens = try entry.array("tokens").compactMap { $0 as? String }
+            let tokens = try entry.array("tokens").map { value in
+                guard case .string(let token) = value else { throw entry.mismatch("tokens", expected: "an array of strings") }
+                return token
+            }
             guard ids.count == tokens.count else {
-                throw TokenizerError.invalidField(file: fields.file, field: entry.path, expected: "as many ids as tokens")
+                throw TokenizerError.invalidField(file: json.file, field: entry.path, expected: "as many ids as tokens")
             }
-            specials[name] = (ids, tokens)
+            specialTokens[member.key] = SpecialToken(ids: ids, tokens: tokens)
         }
-        for piece in single + pair {
-            if case .special(let name, _) = piece, specials[name] == nil {
-                throw TokenizerError.invalidField(file: fields.file, field: map.path, expected: "an entry for '\(name)' used in the template")
-            }
+        single = try Self.template(json, "single", specialTokens: specialTokens)
+        pair = try Self.template(json, "pair", specialTokens: specialTokens)
+        if single.contains(where: { $0.sequence == false }) {
+            throw TokenizerError.invalidField(file: json.file, field: json.path(of: "single"), expected: "a template that uses only $A")
         }
-        specialTokens = specials
+        guard pair.contains(where: { $0.sequence == true }) && pair.contains(where: { $0.sequence == false }) else {
+            throw TokenizerError.invalidField(file: json.file, field: json.path(of: "pair"), expected: "a template that uses both $A and $B")
+        }
+        self.specialTokens = specialTokens
     }
 
-    /// `BertProcessing`: `{"sep": ["[SEP]", 102], "cls": ["[CLS]", 101]}`.
-    init(bertProcessing fields: JSONFields) throws {
-        func token(_ key: String) throws -> (String, Int) {
-            let value = try fields.array(key)
-            guard value.count == 2, let name = value[0] as? String, let id = jsonInteger(value[1]) else {
-                throw TokenizerError.invalidField(file: fields.file, field: fields.field(key), expected: "[token, id]")
+    private static func template(_ json: JSONObject, _ key: String, specialTokens: [String: SpecialToken]) throws -> [Piece] {
+        try json.array(key).enumerated().map { index, item in
+            let piece = try json.object(in: key, at: index, item)
+            if piece.has("Sequence") {
+                let sequence = try piece.object("Sequence")
+                let id = try sequence.string("id")
+                guard id == "A" || id == "B" else { throw sequence.mismatch("id", expected: "\"A\" or \"B\"") }
+                return .sequence(isFirst: id == "A", typeId: try sequence.count("type_id"))
             }
-            return (name, id)
-        }
-        let (cls, clsId) = try token("cls"), (sep, sepId) = try token("sep")
-        single = [.special(name: cls, typeId: 0), .sequence(first: true, typeId: 0), .special(name: sep, typeId: 0)]
-        pair = single + [.sequence(first: false, typeId: 1), .special(name: sep, typeId: 1)]
-        specialTokens = [cls: ([clsId], [cls]), sep: ([sepId], [sep])]
-    }
-
-    private static func parseTemplate(_ fields: JSONFields, _ key: String) throws -> [Piece] {
-        try fields.array(key).enumerated().map { index, item in
-            let itemFields = try JSONFields(item, path: fields.field("\(key)[\(index)]"), file: fields.file)
-            if itemFields.has("Sequence") {
-                let sequence = try itemFields.nested("Sequence")
-                return .sequence(first: try sequence.string("id") == "A", typeId: try sequence.int("type_id"))
+            guard piece.has("SpecialToken") else {
+                throw TokenizerError.invalidField(file: json.file, field: piece.path, expected: "an object with \"Sequence\" or \"SpecialToken\"")
             }
-            let special = try itemFields.nested("SpecialToken")
-            return .special(name: try special.string("id"), typeId: try special.int("type_id"))
+            let special = try piece.object("SpecialToken")
+            let name = try special.string("id")
+            guard specialTokens[name] != nil else {
+                throw TokenizerError.invalidField(file: json.file, field: special.path(of: "id"),
+                                                  expected: "a token listed in \(json.path(of: "special_tokens")), but '\(name)' is not")
+            }
+            return .special(name: name, typeId: try special.count("type_id"))
         }
     }
 
     func addedTokenCount(isPair: Bool) -> Int {
         (isPair ? pair : single).reduce(0) { count, piece in
-            if case .special(let name, _) = piece { return count + (specialTokens[name]?.ids.count ?? 0) }
-            return count
+            guard case .special(let name, _) = piece else { return count }
+            return count + (specialTokens[name]?.ids.count ?? 0)
         }
     }
 
-    func process(_ first: Encoding, _ second: Encoding?) -> Encoding {
+    func process(_ first: Encoding, _ second: Encoding?, addSpecialTokens: Bool) -> Encoding {
         var result = Encoding()
         for piece in second == nil ? single : pair {
             switch piece {
             case .sequence(let isFirst, let typeId):
-                if let sequence = isFirst ? first : second { result.append(contentsOf: sequence, typeId: typeId) }
+                guard let sequence = isFirst ? first : second else { continue }
+                result.append(contentsOf: sequence, typeId: typeId)
             case .special(let name, let typeId):
-                guard let special = specialTokens[name] else { continue }
+                guard addSpecialTokens, let special = specialTokens[name] else { continue }
                 for (id, token) in zip(special.ids, special.tokens) {
-                    result.append(id: id, token: token, offset: 0..<0, typeId: typeId, special: true)
+                    result.appendSpecial(id: id, token: token, typeId: typeId)
                 }
             }
         }

@@ -1,0 +1,17 @@
+/// A `decoder` of tokenizer.json: turns token strings back into text (tokenizers/src/decoders/).
+/// (Not named `Decoder`, which is Swift's Codable protocol.)
+protocol TokenDecoder: Sendable {
+    /// Rewrites each token into the piece of text it contributes (tokenizers' `decode_chain`), so decoders can
+    /// be chained; the text is the pieces joined.
+    func decodeChain(_ tokens: [String]) -> [String]
+}
+
+extension TokenDecoder {
+    /// The text for `tokens`.
+    func decode(_ tokens: [String]) -> String { decodeChain(tokens).joined() }
+}
+
+/// The decoder types Apus reads, by their tokenizer.json `"type"`.
+let decoderCatalog = StageCatalog<any TokenDecoder>(component: "decoder", entries: [
+    .init(type: WordPieceDecoder.jsonType) { try WordPieceDecoder(json: $0) },
+])

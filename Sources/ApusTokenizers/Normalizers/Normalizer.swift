@@ -1,0 +1,15 @@
+/// A `normalizer` of tokenizer.json: rewrites the text before it is split, keeping each scalar's alignment to
+/// the original (tokenizers/src/normalizers/).
+protocol Normalizer: Sendable {
+    /// Normalises `text` in place.
+    func normalize(_ text: inout NormalizedText)
+}
+
+/// The normalizer types Apus reads, by their tokenizer.json `"type"`.
+let normalizerCatalog = StageCatalog<any Normalizer>(component: "normalizer", entries: [
+    .init(type: BertNormalizer.jsonType) { try BertNormalizer(json: $0) },
+    .init(type: Lowercase.jsonType) { try Lowercase(json: $0) },
+    .init(type: StripAccents.jsonType) { try StripAccents(json: $0) },
+    .init(type: NFD.jsonType) { try NFD(json: $0) },
+    .init(type: NormalizerSequence.jsonType) { try NormalizerSequence(json: $0) },
+])

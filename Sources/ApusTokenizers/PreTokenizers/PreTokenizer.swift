@@ -1,0 +1,13 @@
+/// A `pre_tokenizer` of tokenizer.json: splits normalised text into the words the model tokenises one at a
+/// time, each keeping its alignments (tokenizers/src/pre_tokenizers/).
+protocol PreTokenizer: Sendable {
+    /// The words of `text`, in order.
+    func split(_ text: NormalizedText) -> [NormalizedText]
+}
+
+/// The pre-tokenizer types Apus reads, by their tokenizer.json `"type"`.
+let preTokenizerCatalog = StageCatalog<any PreTokenizer>(component: "pre_tokenizer", entries: [
+    .init(type: BertPreTokenizer.jsonType) { try BertPreTokenizer(json: $0) },
+    .init(type: WhitespaceSplit.jsonType) { try WhitespaceSplit(json: $0) },
+    .init(type: PreTokenizerSequence.jsonType) { try PreTokenizerSequence(json: $0) },
+])
