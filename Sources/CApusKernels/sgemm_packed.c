@@ -15,19 +15,6 @@ size_t apus_packed_size(int n, int k) {
     return panels * (size_t)k * APUS_PANEL_WIDTH;
 }
 
-void apus_pack_weights(const float *w, int n, int k, float *packed) {
-    const int panels = (n + APUS_PANEL_WIDTH - 1) / APUS_PANEL_WIDTH;
-    for (int panel = 0; panel < panels; panel++) {
-        float *out = packed + (size_t)panel * k * APUS_PANEL_WIDTH;
-        for (int p = 0; p < k; p++) {
-            for (int j = 0; j < APUS_PANEL_WIDTH; j++) {
-                const int column = panel * APUS_PANEL_WIDTH + j;
-                out[(size_t)p * APUS_PANEL_WIDTH + j] = column < n ? w[(size_t)column * k + p] : 0.0f;
-            }
-        }
-    }
-}
-
 void apus_pack_strided(const float *b, int ldb, int n, int k, int b_is_nk, float *packed) {
     const int panels = (n + APUS_PANEL_WIDTH - 1) / APUS_PANEL_WIDTH;
     for (int panel = 0; panel < panels; panel++) {
@@ -41,6 +28,10 @@ void apus_pack_strided(const float *b, int ldb, int n, int k, int b_is_nk, float
             }
         }
     }
+}
+
+void apus_pack_weights(const float *w, int n, int k, float *packed) {
+    apus_pack_strided(w, k, n, k, 1, packed);
 }
 
 // One tile: rows [0, mr) of x (already offset to the k block), panel block b ([kc, 32]), into y (offset to

@@ -69,7 +69,6 @@ public func matmul(_ x: UnsafePointer<Float>, rows: Int, packed: PackedWeights, 
         return
     }
     pool.parallelFor(panels) { panel in run(panel, panel + 1) }
-    withExtendedLifetime(packed.storage) {}
 }
 
 /// C[m, n] (row stride ldc) = alpha · A[m, k] · B, with B given as `[n, k]` (`bTransposed`) or `[k, n]`, each with

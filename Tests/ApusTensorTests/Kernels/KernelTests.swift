@@ -52,11 +52,8 @@ struct KernelTests {
         // Operands are column blocks of wider matrices (leading dimensions larger than the block).
         let lda = k + 3, ldb = (bTransposed ? k : n) + 5, ldc = n + 2
         let a = Self.values(m * lda, seed: 4), b = Self.values((bTransposed ? n : k) * ldb, seed: 5)
-        var expected = [Float](repeating: 7, count: m * ldc), actual = expected
+        var expected = [Float](repeating: 7, count: m * ldc)
         gemmReference(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bTransposed: bTransposed, c: &expected, ldc: ldc, alpha: 0.125)
-        gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bTransposed: bTransposed, c: &actual, ldc: ldc, alpha: 0.125)
-        #expect(Self.maxDifference(actual, expected) <= Self.kernelFP32 * Float(k).squareRoot())
-        for row in 0..<m { #expect(actual[(row * ldc + n)..<(row * ldc + ldc)].allSatisfy { $0 == 7 }, "padding columns untouched") }
         for isa in KernelISA.available {
             var packed = [Float](repeating: 7, count: m * ldc)
             var scratch = [Float](repeating: .nan, count: packedScratchCount(n: n, k: k))
