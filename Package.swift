@@ -30,7 +30,9 @@ let package = Package(
         ),
         .testTarget(name: "ApusTensorTests", dependencies: ["ApusTensor", "CApusKernels"]),
         .testTarget(name: "ApusTokenizersTests", dependencies: ["ApusTokenizers"]),
-        .testTarget(name: "ApusModelsTests", dependencies: ["ApusModels"]),
+        // Test-only: counts heap allocations (interposes malloc) to check the forward pass's steady state.
+        .target(name: "CAllocationCounter", path: "Tests/Support/CAllocationCounter"),
+        .testTarget(name: "ApusModelsTests", dependencies: ["ApusModels", "CAllocationCounter"]),
         .testTarget(name: "ApusPipelinesTests", dependencies: ["ApusPipelines"]),
         .testTarget(name: "ApusCLITests", dependencies: ["ApusTensor"]),
     ],

@@ -10,6 +10,9 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Threads for the forward pass (default: all cores).")
     var threads: Int = ThreadPool.machine
 
+    @Option(name: .long, help: "Number format of the linear layers: fp32 (exact parity) or bf16 (faster, ~1e-4 cosine).")
+    var precision: Precision = .fp32
+
     /// The model directory, checked to exist.
     func directory() throws -> URL {
         var isDirectory: ObjCBool = false
@@ -25,6 +28,8 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads the embedder, turning library errors into messages on stderr.
     func loadEmbedder() throws -> SentenceEmbedder {
-        try SentenceEmbedder(modelDirectory: directory(), threads: threads)
+        try SentenceEmbedder(modelDirectory: directory(), threads: threads, precision: precision)
     }
 }
+
+extension Precision: ExpressibleByArgument {}

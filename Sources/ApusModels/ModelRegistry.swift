@@ -7,8 +7,18 @@ public protocol TextEncoder: Sendable {
     var hiddenSize: Int { get }
     /// Longest sequence the model accepts (its position embeddings).
     var maxPositions: Int { get }
+    /// Runs the encoder on a packed batch, writing `[batch.totalTokens, hiddenSize]` floats to `output`.
+    /// Activations come from `arena` (one pass at a time per arena), so repeated calls allocate nothing.
+    func encode(_ batch: TokenBatch, into output: UnsafeMutablePointer<Float>, pool: ThreadPool, arena: ActivationArena) throws
+}
+
+extension TextEncoder {
     /// Runs the encoder on a packed batch; the result is `[batch.totalTokens, hiddenSize]`.
-    func encode(_ batch: TokenBatch, pool: ThreadPool) throws -> Tensor
+    public func encode(_ batch: TokenBatch, pool: ThreadPool, arena: ActivationArena = ActivationArena()) throws -> Tensor {
+        let output = Tensor(zeros: [batch.totalTokens, hiddenSize])
+        try encode(batch, into: output.storage.pointer, pool: pool, arena: arena)
+        return output
+    }
 }
 
 /// Picks the model family from `config.json`'s `model_type` and loads it.
@@ -16,7 +26,7 @@ public enum ModelRegistry {
     /// One architecture: the `model_type` values it serves and how to load it from a directory.
     struct Family: Sendable {
         let modelTypes: [String]
-        let load: @Sendable (_ directory: URL, _ configuration: URL) throws -> any TextEncoder
+        let load: @Sendable (_ directory: URL, _ configuration: URL, _ precision: Precision) throws -> any TextEncoder
     }
 
     static let families: [Family] = [bert]
@@ -24,8 +34,9 @@ public enum ModelRegistry {
     /// Every `model_type` Apus can load as an encoder.
     public static var supportedModelTypes: [String] { families.flatMap(\.modelTypes).sorted() }
 
-    /// Loads the encoder in a Hub-layout `directory` (config.json + safetensors weights).
-    public static func loadEncoder(directory: URL) throws -> any TextEncoder {
+    /// Loads the encoder in a Hub-layout `directory` (config.json + safetensors weights), its linear layers
+    /// computing in `precision`.
+    public static func loadEncoder(directory: URL, precision: Precision = .fp32) throws -> any TextEncoder {
         let configurationURL = directory.appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: configurationURL.path) else {
             throw ModelError.invalidConfiguration(file: configurationURL.path, field: "(file)",
@@ -36,7 +47,7 @@ public enum ModelRegistry {
             throw ModelError.unsupportedModelType(file: configurationURL.path, modelType: header.modelType,
                                                   supported: supportedModelTypes)
         }
-        return try family.load(directory, configurationURL)
+        return try family.load(directory, configurationURL, precision)
     }
 
     private struct ModelTypeField: Decodable {

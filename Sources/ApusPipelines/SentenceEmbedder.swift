@@ -22,12 +22,16 @@ public final class SentenceEmbedder: Sendable {
     public let maxSequenceLength: Int
     /// Threads the forward pass runs on.
     public let pool: ThreadPool
+    /// Activation memory kept between calls; `arenaLock` serialises passes (the pool runs one at a time anyway).
+    private let arena = ActivationArena()
+    private let arenaLock = NSLock()
 
     /// Width of the returned vectors.
     public var dimension: Int { pooling.outputDimension }
 
-    /// Loads tokenizer, encoder and sentence-transformers modules from a Hub-layout directory.
-    public init(modelDirectory: URL, threads: Int = ThreadPool.machine) throws {
+    /// Loads tokenizer, encoder and sentence-transformers modules from a Hub-layout directory; the encoder's
+    /// linear layers compute in `precision`.
+    public init(modelDirectory: URL, threads: Int = ThreadPool.machine, precision: Precision = .fp32) throws {
         guard threads >= 1 else { throw PipelineError.invalidArgument(name: "threads", reason: "must be at least 1, got \(threads)") }
         modules = try SentenceTransformerModules(directory: modelDirectory)
         let transformerDirectory = modules.transformerDirectory
@@ -36,7 +40,7 @@ public final class SentenceEmbedder: Sendable {
             throw PipelineError.missingFile(path: tokenizerURL.path, hint: "Apus reads the fast-tokenizer file tokenizer.json")
         }
         tokenizer = try Tokenizer(contentsOf: tokenizerURL)
-        encoder = try ModelRegistry.loadEncoder(directory: transformerDirectory)
+        encoder = try ModelRegistry.loadEncoder(directory: transformerDirectory, precision: precision)
         pooling = modules.pooling ?? Pooling(dimension: encoder.hiddenSize, modes: [.mean])
         if pooling.dimension != encoder.hiddenSize {
             throw PipelineError.inconsistentModules(
@@ -71,7 +75,7 @@ public final class SentenceEmbedder: Sendable {
         while start < order.count {
             let members = Array(order[start..<min(start + batchSize, order.count)])
             let batch = try TokenBatch(sequences: members.map { (encodings[$0].ids, encodings[$0].typeIds) })
-            let hidden = try encoder.encode(batch, pool: pool) // [totalTokens, hidden]
+            let hidden = try encode(batch) // [totalTokens, hidden]
             for (member, var vector) in zip(members, pooling(hidden, sequenceOffsets: batch.sequenceOffsets)) {
                 if normalizes { l2Normalize(&vector) }
                 vectors[member] = vector
@@ -84,7 +88,13 @@ public final class SentenceEmbedder: Sendable {
     /// Last hidden states of one text, `[tokens, hiddenSize]` — the `token_embeddings` sentence-transformers pools.
     public func tokenEmbeddings(_ text: String, maxLength: Int? = nil) throws -> Tensor {
         let encoding = try tokenize(text, maxLength: maxLength)
-        return try encoder.encode(TokenBatch(sequences: [(encoding.ids, encoding.typeIds)]), pool: pool)
+        return try encode(TokenBatch(sequences: [(encoding.ids, encoding.typeIds)]))
+    }
+
+    private func encode(_ batch: TokenBatch) throws -> Tensor {
+        arenaLock.lock()
+        defer { arenaLock.unlock() }
+        return try encoder.encode(batch, pool: pool, arena: arena)
     }
 
     private func resolvedMaxLength(_ requested: Int?) throws -> Int {

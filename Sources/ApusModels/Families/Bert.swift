@@ -109,7 +109,8 @@ struct BertEmbeddings: Sendable {
         layerNorm = try LayerNorm(weights, "LayerNorm", width: hidden, epsilon: configuration.layerNormEpsilon)
     }
 
-    func callAsFunction(_ batch: TokenBatch) throws -> Tensor {
+    /// Writes the normalised embeddings of every token of `batch` to `output` (`[totalTokens, hidden]`).
+    func forward(_ batch: TokenBatch, into output: UnsafeMutablePointer<Float>, pool: ThreadPool) throws {
         for id in batch.tokenIds where id < 0 || id >= wordEmbeddings.count {
             throw ModelError.tokenIdOutOfRange(id: id, vocabularySize: wordEmbeddings.count)
         }
@@ -120,47 +121,79 @@ struct BertEmbeddings: Sendable {
             throw ModelError.sequenceTooLong(length: batch.longestSequence, maximum: positionEmbeddings.count)
         }
         let width = wordEmbeddings.width
-        let sum = Tensor(zeros: [batch.totalTokens, width]) // [totalTokens, hidden]
+        output.update(repeating: 0, count: batch.totalTokens * width)
         for sequence in 0..<batch.sequenceCount {
             let start = batch.sequenceOffsets[sequence]
             // Positions restart at 0 in every sequence, as `position_ids = arange(seq_len)` does per row.
             for position in 0..<batch.sequenceLengths[sequence] {
                 let token = start + position
-                let row = sum.storage.pointer + token * width
+                let row = output + token * width
                 wordEmbeddings.accumulate(row: batch.tokenIds[token], into: row)
                 positionEmbeddings.accumulate(row: position, into: row)
                 tokenTypeEmbeddings.accumulate(row: batch.typeIds[token], into: row)
             }
         }
-        return layerNorm(sum)
+        layerNorm.forward(output, rows: batch.totalTokens, into: output, pool: pool)
+    }
+}
+
+/// The activation buffers of one forward pass, taken from the arena once per batch and reused by every layer.
+struct BertWorkspace {
+    let hidden: UnsafeMutablePointer<Float>     // [tokens, hidden]: layer input, then output
+    let qkv: UnsafeMutablePointer<Float>        // [tokens, 3 · hidden]: fused query | key | value
+    let context: UnsafeMutablePointer<Float>    // [tokens, hidden]: attention output, heads side by side
+    let projected: UnsafeMutablePointer<Float>  // [tokens, hidden]: a dense layer's output before its LayerNorm
+    let attended: UnsafeMutablePointer<Float>   // [tokens, hidden]: the attention block's output
+    let expanded: UnsafeMutablePointer<Float>   // [tokens, intermediate]: the feed-forward block's inner activations
+    let attentionScratch: UnsafeMutablePointer<Float>
+    let linearScratch: UnsafeMutableRawPointer  // bf16 layers' rounded inputs
+
+    init(arena: ActivationArena, tokens: Int, longestSequence: Int, configuration: BertConfiguration, threads: Int,
+         linearScratchBytes: Int) {
+        let hidden = configuration.hiddenSize
+        self.hidden = arena.floats(tokens * hidden)
+        qkv = arena.floats(tokens * 3 * hidden)
+        context = arena.floats(tokens * hidden)
+        projected = arena.floats(tokens * hidden)
+        attended = arena.floats(tokens * hidden)
+        expanded = arena.floats(tokens * configuration.intermediateSize)
+        attentionScratch = arena.floats(attentionScratchCount(longestSequence: longestSequence,
+                                                              headSize: hidden / configuration.attentionHeads, threads: threads))
+        linearScratch = UnsafeMutableRawPointer(arena.floats((linearScratchBytes + 3) / 4))
     }
 }
 
 /// `BertSelfAttention` + `BertSelfOutput`: attention, output projection, residual and LayerNorm.
 struct BertAttention: Sendable {
-    let query: Linear
-    let key: Linear
-    let value: Linear
+    /// `query`, `key` and `value` fused into one `[3 · hidden, hidden]` product.
+    let queryKeyValue: Linear
     let outputDense: Linear
     let outputLayerNorm: LayerNorm
     let heads: Int
 
-    init(_ weights: WeightScope, _ configuration: BertConfiguration) throws {
+    init(_ weights: WeightScope, _ configuration: BertConfiguration, precision: Precision) throws {
         let hidden = configuration.hiddenSize
         let selfAttention = weights.scope("self")
-        query = try Linear(selfAttention, "query", inFeatures: hidden, outFeatures: hidden)
-        key = try Linear(selfAttention, "key", inFeatures: hidden, outFeatures: hidden)
-        value = try Linear(selfAttention, "value", inFeatures: hidden, outFeatures: hidden)
-        outputDense = try Linear(weights.scope("output"), "dense", inFeatures: hidden, outFeatures: hidden)
+        queryKeyValue = Linear(concatenating: [
+            try Linear(selfAttention, "query", inFeatures: hidden, outFeatures: hidden),
+            try Linear(selfAttention, "key", inFeatures: hidden, outFeatures: hidden),
+            try Linear(selfAttention, "value", inFeatures: hidden, outFeatures: hidden),
+        ], precision: precision)
+        outputDense = try Linear(weights.scope("output"), "dense", inFeatures: hidden, outFeatures: hidden, precision: precision)
         outputLayerNorm = try LayerNorm(weights.scope("output"), "LayerNorm", width: hidden, epsilon: configuration.layerNormEpsilon)
         heads = configuration.attentionHeads
     }
 
-    func callAsFunction(_ hidden: Tensor, batch: TokenBatch, pool: ThreadPool) -> Tensor {
-        let context = packedSelfAttention(query: query(hidden, pool: pool), key: key(hidden, pool: pool),
-                                          value: value(hidden, pool: pool), heads: heads,
-                                          sequenceOffsets: batch.sequenceOffsets, pool: pool) // [totalTokens, hidden]
-        return outputLayerNorm(outputDense(context, pool: pool), residual: hidden)
+    /// Reads `workspace.hidden`, writes `workspace.attended`.
+    func forward(_ batch: TokenBatch, _ workspace: BertWorkspace, pool: ThreadPool) {
+        let tokens = batch.totalTokens, width = outputDense.outFeatures
+        queryKeyValue.forward(workspace.hidden, rows: tokens, into: workspace.qkv, pool: pool, scratch: workspace.linearScratch)
+        let operands = AttentionOperands(query: workspace.qkv, key: workspace.qkv + width, value: workspace.qkv + 2 * width,
+                                         inputStride: 3 * width, output: workspace.context, outputStride: width,
+                                         heads: heads, headSize: width / heads)
+        packedAttention(operands, sequenceOffsets: batch.sequenceOffsets, scratch: workspace.attentionScratch, pool: pool)
+        outputDense.forward(workspace.context, rows: tokens, into: workspace.projected, pool: pool, scratch: workspace.linearScratch)
+        outputLayerNorm.forward(workspace.projected, residual: workspace.hidden, rows: tokens, into: workspace.attended, pool: pool)
     }
 }
 
@@ -172,20 +205,23 @@ struct BertLayer: Sendable {
     let output: Linear
     let outputLayerNorm: LayerNorm
 
-    init(_ weights: WeightScope, _ configuration: BertConfiguration, activation: Activation) throws {
+    init(_ weights: WeightScope, _ configuration: BertConfiguration, activation: Activation, precision: Precision) throws {
         let hidden = configuration.hiddenSize, inner = configuration.intermediateSize
-        attention = try BertAttention(weights.scope("attention"), configuration)
-        intermediate = try Linear(weights.scope("intermediate"), "dense", inFeatures: hidden, outFeatures: inner)
-        output = try Linear(weights.scope("output"), "dense", inFeatures: inner, outFeatures: hidden)
+        attention = try BertAttention(weights.scope("attention"), configuration, precision: precision)
+        intermediate = try Linear(weights.scope("intermediate"), "dense", inFeatures: hidden, outFeatures: inner, precision: precision)
+        output = try Linear(weights.scope("output"), "dense", inFeatures: inner, outFeatures: hidden, precision: precision)
         outputLayerNorm = try LayerNorm(weights.scope("output"), "LayerNorm", width: hidden, epsilon: configuration.layerNormEpsilon)
         self.activation = activation
     }
 
-    func callAsFunction(_ hidden: Tensor, batch: TokenBatch, pool: ThreadPool) -> Tensor {
-        let attended = attention(hidden, batch: batch, pool: pool) // [totalTokens, hidden]
-        let expanded = intermediate(attended, pool: pool) // [totalTokens, intermediate]
-        applyActivation(activation, expanded.storage.pointer, count: expanded.count, pool: pool)
-        return outputLayerNorm(output(expanded, pool: pool), residual: attended)
+    /// Transforms `workspace.hidden` in place.
+    func forward(_ batch: TokenBatch, _ workspace: BertWorkspace, pool: ThreadPool) {
+        let tokens = batch.totalTokens
+        attention.forward(batch, workspace, pool: pool)
+        intermediate.forward(workspace.attended, rows: tokens, into: workspace.expanded, activation: activation, pool: pool,
+                             scratch: workspace.linearScratch)
+        output.forward(workspace.expanded, rows: tokens, into: workspace.projected, pool: pool, scratch: workspace.linearScratch)
+        outputLayerNorm.forward(workspace.projected, residual: workspace.attended, rows: tokens, into: workspace.hidden, pool: pool)
     }
 }
 
@@ -202,8 +238,9 @@ public final class BertModel: TextEncoder {
     public var maxPositions: Int { configuration.maxPositions }
 
     /// Builds the encoder from `weights`, whose names may carry the `bert.` prefix of task checkpoints
-    /// (`BertForSequenceClassification` …). Heads and the pooler are left for the caller to load or ignore.
-    public init(configuration: BertConfiguration, weights: WeightStore) throws {
+    /// (`BertForSequenceClassification` …), its linear layers computing in `precision`. Heads and the pooler
+    /// are left for the caller to load or ignore.
+    public init(configuration: BertConfiguration, weights: WeightStore, precision: Precision = .fp32) throws {
         try configuration.validate(source: "config.json")
         guard let activation = Activation(huggingFaceName: configuration.hiddenActivation) else {
             throw ModelError.unsupportedConfigurationValue(file: "config.json", key: "hidden_act",
@@ -213,7 +250,7 @@ public final class BertModel: TextEncoder {
         self.configuration = configuration
         embeddings = try BertEmbeddings(root.scope("embeddings"), configuration)
         layers = try (0..<configuration.layerCount).map { index in
-            try BertLayer(root.scope("encoder.layer.\(index)"), configuration, activation: activation)
+            try BertLayer(root.scope("encoder.layer.\(index)"), configuration, activation: activation, precision: precision)
         }
         // Buffers and parts the encoder does not use: `position_ids`/`token_type_ids` are index buffers older
         // transformers versions saved; the pooler (dense + tanh over [CLS]) only feeds task heads.
@@ -223,22 +260,32 @@ public final class BertModel: TextEncoder {
         }
     }
 
-    /// Runs the encoder on a packed batch.
-    public func encode(_ batch: TokenBatch, pool: ThreadPool) throws -> Tensor {
-        var hidden = try embeddings(batch) // [totalTokens, hidden]
+    /// Runs the encoder on a packed batch, writing `[totalTokens, hiddenSize]` to `output`; activations live
+    /// in `arena`, so once the arena has seen a batch this large the pass allocates nothing.
+    public func encode(_ batch: TokenBatch, into output: UnsafeMutablePointer<Float>, pool: ThreadPool,
+                       arena: ActivationArena) throws {
+        let tokens = batch.totalTokens
+        guard tokens > 0 else { return }
+        arena.reset()
+        let linearScratchBytes = layers.first.map { layer in
+            max(layer.attention.queryKeyValue.scratchBytes(rows: tokens), layer.output.scratchBytes(rows: tokens))
+        } ?? 0
+        let workspace = BertWorkspace(arena: arena, tokens: tokens, longestSequence: batch.longestSequence,
+                                      configuration: configuration, threads: pool.threadCount, linearScratchBytes: linearScratchBytes)
+        try embeddings.forward(batch, into: workspace.hidden, pool: pool)
         for layer in layers {
-            hidden = layer(hidden, batch: batch, pool: pool)
+            layer.forward(batch, workspace, pool: pool)
         }
-        return hidden
+        output.update(from: workspace.hidden, count: tokens * hiddenSize)
     }
 }
 
 extension ModelRegistry {
     /// `model_type` "bert" (and BERT-shaped checkpoints of other names that only change config values).
-    static let bert = ModelRegistry.Family(modelTypes: ["bert"]) { directory, configurationURL in
+    static let bert = ModelRegistry.Family(modelTypes: ["bert"]) { directory, configurationURL, precision in
         let configuration = try BertConfiguration.load(from: configurationURL)
         let weights = try WeightStore(directory: directory)
-        let model = try BertModel(configuration: configuration, weights: weights)
+        let model = try BertModel(configuration: configuration, weights: weights, precision: precision)
         try weights.finish()
         return model
     }

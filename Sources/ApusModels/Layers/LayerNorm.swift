@@ -21,20 +21,59 @@ public struct LayerNorm: Sendable {
 
     /// Normalises each row of `x` (`[rows, width]`).
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let rows = x.count / width
         let output = Tensor(zeros: x.shape)
-        layerNorm(x.pointer, rows: rows, width: width, gamma: weight.pointer, beta: bias.pointer, epsilon: epsilon,
-                  output: output.storage.pointer)
+        forward(x.pointer, rows: x.count / width, into: output.storage.pointer, pool: nil)
         return output
     }
 
     /// `LayerNorm(x + residual)`, the post-norm step of BERT-style layers, in one pass.
     public func callAsFunction(_ x: Tensor, residual: Tensor) -> Tensor {
         precondition(x.shape == residual.shape, "residual \(residual.shape) does not match \(x.shape)")
-        let rows = x.count / width
         let output = Tensor(zeros: x.shape)
-        addResidualLayerNorm(x.storage.pointer, residual: residual.pointer, rows: rows, width: width,
-                             gamma: weight.pointer, beta: bias.pointer, epsilon: epsilon, output: output.storage.pointer)
+        let sum = Tensor(shape: x.shape, values: x.scalars)
+        forward(sum.storage.pointer, residual: residual.pointer, rows: x.count / width, into: output.storage.pointer, pool: nil)
         return output
+    }
+
+    /// Normalises `rows` rows of `x` into `output` (which may alias `x`), rows split over `pool`.
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
+        RowBlocks(layer: self, x: UnsafeMutablePointer(mutating: x), residual: nil, output: output, rows: rows).run(pool: pool)
+    }
+
+    /// `output = LayerNorm(x + residual)`; `x` receives the sum and is scratch afterwards.
+    public func forward(_ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>, rows: Int,
+                        into output: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
+        RowBlocks(layer: self, x: x, residual: residual, output: output, rows: rows).run(pool: pool)
+    }
+
+    /// Blocks of about 32 Ki floats (≈ 10 µs), so waking a second thread pays for itself.
+    private struct RowBlocks: ParallelLoopBody {
+        let layer: LayerNorm
+        let x: UnsafeMutablePointer<Float>
+        let residual: UnsafePointer<Float>?
+        let output: UnsafeMutablePointer<Float>
+        let rows: Int
+        var rowsPerBlock: Int { max(1, 32_768 / max(layer.width, 1)) }
+
+        func run(pool: ThreadPool?) {
+            let blocks = (rows + rowsPerBlock - 1) / rowsPerBlock
+            if let pool, blocks > 1 { pool.parallelFor(blocks, self) } else if rows > 0 { normalise(first: 0, count: rows) }
+        }
+
+        func run(index: Int, thread: Int) {
+            let first = index * rowsPerBlock
+            normalise(first: first, count: min(rowsPerBlock, rows - first))
+        }
+
+        func normalise(first: Int, count: Int) {
+            let width = layer.width, offset = first * width
+            if let residual {
+                addResidualLayerNorm(x + offset, residual: residual + offset, rows: count, width: width, gamma: layer.weight.pointer,
+                                     beta: layer.bias.pointer, epsilon: layer.epsilon, output: output + offset)
+            } else {
+                layerNorm(x + offset, rows: count, width: width, gamma: layer.weight.pointer, beta: layer.bias.pointer,
+                          epsilon: layer.epsilon, output: output + offset)
+            }
+        }
     }
 }

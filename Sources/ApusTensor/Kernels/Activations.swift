@@ -63,14 +63,22 @@ public enum Activation: Sendable, Equatable {
 /// Applies `activation` in place to `count` floats at `x`, split over `pool` in chunks of 16 Ki elements
 /// (~20 µs of GELU work, enough to pay for waking a thread).
 public func applyActivation(_ activation: Activation, _ x: UnsafeMutablePointer<Float>, count: Int, pool: ThreadPool?) {
-    let chunk = 16_384
-    let chunks = (count + chunk - 1) / chunk
-    let target = UncheckedSendable(x)
-    let body = { (part: Int) in
-        let start = part * chunk
-        applyActivationSerially(activation, target.value + start, count: min(chunk, count - start))
+    let chunks = (count + ActivationChunks.size - 1) / ActivationChunks.size
+    let work = ActivationChunks(activation: activation, x: x, count: count)
+    if let pool, chunks > 1 { pool.parallelFor(chunks, work) } else { for part in 0..<chunks { work.run(index: part, thread: 0) } }
+}
+
+/// `applyActivation`'s loop body: chunk `i` of the array.
+private struct ActivationChunks: ParallelLoopBody {
+    static let size = 16_384
+    let activation: Activation
+    let x: UnsafeMutablePointer<Float>
+    let count: Int
+
+    func run(index: Int, thread: Int) {
+        let start = index * Self.size
+        applyActivationSerially(activation, x + start, count: min(Self.size, count - start))
     }
-    if let pool, chunks > 1 { pool.parallelFor(chunks, body) } else { for part in 0..<chunks { body(part) } }
 }
 
 /// One thread's share of `applyActivation`: full vectors of eight, then the tail through the same code.

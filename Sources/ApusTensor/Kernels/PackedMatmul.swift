@@ -58,17 +58,30 @@ public func matmul(_ x: UnsafePointer<Float>, rows: Int, packed: PackedWeights, 
                    output: UnsafeMutablePointer<Float>, pool: ThreadPool, isa: KernelISA = .detected) {
     let panels = packed.panelCount
     let k = packed.inFeatures, n = packed.outFeatures
-    let shared = UncheckedSendable((x: x, weights: UnsafePointer(packed.storage.pointer), bias: bias, output: output))
-    let run = { (begin: Int, end: Int) in
-        let (x, weights, bias, output) = shared.value
-        apus_sgemm_packed(isa.cValue, x, Int32(k), Int32(rows), Int32(k), weights, Int32(n), Int32(begin), Int32(end),
-                          bias, output, Int32(n))
-    }
+    let panelsTask = PanelProduct(isa: isa, x: x, rows: rows, k: k, n: n, weights: UnsafePointer(packed.storage.pointer),
+                                  bias: bias, output: output)
     if pool.threadCount == 1 || panels == 1 || 2 * rows * k * n < 8_000_000 {
-        run(0, panels)
+        panelsTask.run(panels: 0..<panels)
         return
     }
-    pool.parallelFor(panels) { panel in run(panel, panel + 1) }
+    pool.parallelFor(panels, panelsTask)
+}
+
+/// One packed product, split by 32-column panel: iteration `i` computes panel `i`.
+struct PanelProduct: ParallelLoopBody {
+    let isa: KernelISA
+    let x: UnsafePointer<Float>
+    let rows, k, n: Int
+    let weights: UnsafePointer<Float>
+    let bias: UnsafePointer<Float>?
+    let output: UnsafeMutablePointer<Float>
+
+    func run(panels: Range<Int>) {
+        apus_sgemm_packed(isa.cValue, x, Int32(k), Int32(rows), Int32(k), weights, Int32(n), Int32(panels.lowerBound),
+                          Int32(panels.upperBound), bias, output, Int32(n))
+    }
+
+    func run(index: Int, thread: Int) { run(panels: index..<(index + 1)) }
 }
 
 /// C[m, n] (row stride ldc) = alpha · A[m, k] · B, with B given as `[n, k]` (`bTransposed`) or `[k, n]`, each with
@@ -78,12 +91,26 @@ public func matmul(_ x: UnsafePointer<Float>, rows: Int, packed: PackedWeights, 
 public func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                        bTransposed: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float,
                        scratch: UnsafeMutablePointer<Float>, isa: KernelISA = .detected) {
-    apus_pack_strided(b, Int32(ldb), Int32(n), Int32(k), bTransposed ? 1 : 0, scratch)
+    packPanels(b, ldb: ldb, n: n, k: k, bTransposed: bTransposed, into: scratch)
     if alpha != 1 {
         for index in 0..<packedScratchCount(n: n, k: k) { scratch[index] *= alpha }
     }
+    multiplyPackedPanels(m: m, n: n, k: k, a: a, lda: lda, packed: scratch, c: c, ldc: ldc, isa: isa)
+}
+
+/// Packs B — `[n, k]` when `bTransposed`, else `[k, n]`, row stride `ldb` — into the 32-column panel layout
+/// (`packedScratchCount(n:k:)` floats), so one operand can be packed once and multiplied many times.
+public func packPanels(_ b: UnsafePointer<Float>, ldb: Int, n: Int, k: Int, bTransposed: Bool,
+                       into packed: UnsafeMutablePointer<Float>) {
+    apus_pack_strided(b, Int32(ldb), Int32(n), Int32(k), bTransposed ? 1 : 0, packed)
+}
+
+/// C[m, n] = A[m, k] · B for B already packed by `packPanels` (or a run of whole panels of a wider packed
+/// operand), on the calling thread. C is overwritten.
+public func multiplyPackedPanels(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int, isa: KernelISA = .detected) {
     let panels = (n + Int(APUS_PANEL_WIDTH) - 1) / Int(APUS_PANEL_WIDTH)
-    apus_sgemm_packed(isa.cValue, a, Int32(lda), Int32(m), Int32(k), scratch, Int32(n), 0, Int32(panels), nil, c, Int32(ldc))
+    apus_sgemm_packed(isa.cValue, a, Int32(lda), Int32(m), Int32(k), packed, Int32(n), 0, Int32(panels), nil, c, Int32(ldc))
 }
 
 /// Floats of scratch `gemmPacked` needs for a `[n, k]` operand.

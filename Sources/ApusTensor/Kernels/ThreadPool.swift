@@ -43,9 +43,54 @@ public final class ThreadPool: Sendable {
     /// iteration reads or writes (for example row `i` of an output). Runs on the caller alone when
     /// `threadCount == 1`, `count == 1`, or the pool is already busy.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
-        if count > 1, let crew, crew.run(count: count, body) { return }
-        for index in 0..<count { body(index) }
+        parallelFor(count) { index, _ in body(index) }
     }
+
+    /// `parallelFor` that also tells each call which thread runs it: a number in `0..<threadCount` (0 is the
+    /// caller) that no other concurrently running call of this `parallelFor` shares, so iterations can use
+    /// per-thread scratch memory indexed by it. A call that runs serially (busy pool, nesting) sees thread 0.
+    ///
+    /// Sharing a closure with other threads means making it escaping, which costs one small heap allocation per
+    /// call; hot loops that must not allocate pass a `ParallelLoopBody` value instead.
+    public func parallelFor(_ count: Int, _ body: (_ index: Int, _ thread: Int) -> Void) {
+        withoutActuallyEscaping(body) { escapable in parallelFor(count, ClosureLoopBody(body: escapable)) }
+    }
+
+    /// `parallelFor` over a `ParallelLoopBody` value, with no heap allocation: workers read `body` through a
+    /// pointer to the caller's stack, which stays valid because this call returns only after they finish.
+    public func parallelFor<Body: ParallelLoopBody>(_ count: Int, _ body: Body) {
+        guard count > 1, let crew else {
+            for index in 0..<count { body.run(index: index, thread: 0) }
+            return
+        }
+        let ran = withUnsafePointer(to: body) { pointer in
+            crew.run(count: count, context: UnsafeRawPointer(pointer), invoke: Body.invoke)
+        }
+        if !ran {
+            for index in 0..<count { body.run(index: index, thread: 0) }
+        }
+    }
+}
+
+/// The body of an allocation-free `parallelFor`: a value holding what the iterations need.
+///
+/// Iterations run concurrently, so `run` must only write memory no other iteration touches.
+public protocol ParallelLoopBody {
+    /// Runs iteration `index` on pool thread `thread` (see `parallelFor(_:_:)` for what `thread` guarantees).
+    func run(index: Int, thread: Int)
+}
+
+extension ParallelLoopBody {
+    /// Calls `run` on the value at `context`; a plain function, so passing it creates no closure context.
+    static func invoke(_ context: UnsafeRawPointer, _ index: Int, _ thread: Int) {
+        context.assumingMemoryBound(to: Self.self).pointee.run(index: index, thread: thread)
+    }
+}
+
+/// Adapts a closure to `ParallelLoopBody`.
+private struct ClosureLoopBody: ParallelLoopBody {
+    let body: (Int, Int) -> Void
+    func run(index: Int, thread: Int) { body(index, thread) }
 }
 
 /// The worker threads of a `ThreadPool` and the one job they share.
@@ -76,45 +121,43 @@ private final class WorkerCrew: @unchecked Sendable {
     init(workerCount: Int) {
         threadCount = workerCount + 1
         for number in 0..<workerCount {
-            let thread = Thread { [self] in self.workLoop() }
+            let thread = Thread { [self] in self.workLoop(thread: number + 1) }
             thread.name = "apus.worker.\(number + 1)"
             thread.stackSize = 8 << 20
             thread.start()
         }
     }
 
-    /// Runs `body` over `0..<count` on the caller and the workers; false (nothing run) if another job is running.
-    func run(count: Int, _ body: (Int) -> Void) -> Bool {
+    /// Runs `invoke(context, index, thread)` over `0..<count` on the caller and the workers; false (nothing
+    /// run) if another job is running. `context` is only read until this returns: it does not return before
+    /// every worker that took the job has finished (`busy == 0`) and no more may take it (`openSlots == 0`).
+    func run(count: Int, context: UnsafeRawPointer, invoke: @escaping Job.Invoke) -> Bool {
         guard submission.try() else { return false }
         defer { submission.unlock() }
-        withoutActuallyEscaping(body) { escapableBody in
-            // The closure escapes into `job` only until this function returns, and it does not return
-            // before every worker that took it has finished (`busy == 0`) and no more may take it
-            // (`openSlots == 0`), so it never outlives the call.
-            condition.lock()
-            job = Job(body: escapableBody)
-            self.count = count
-            nextIndex = 0
-            let participants = min(count, threadCount)
-            chunk = max(1, count / (participants * 4))
-            openSlots = participants - 1
-            generation &+= 1
-            condition.broadcast()
-            condition.unlock()
+        let job = Job(context: context, invoke: invoke)
+        condition.lock()
+        self.job = job
+        self.count = count
+        nextIndex = 0
+        let participants = min(count, threadCount)
+        chunk = max(1, count / (participants * 4))
+        openSlots = participants - 1
+        generation &+= 1
+        condition.broadcast()
+        condition.unlock()
 
-            runIterations(escapableBody)
+        runIterations(job, thread: 0)
 
-            condition.lock()
-            openSlots = 0
-            while busy > 0 { condition.wait() }
-            job = nil
-            condition.unlock()
-        }
+        condition.lock()
+        openSlots = 0
+        while busy > 0 { condition.wait() }
+        self.job = nil
+        condition.unlock()
         return true
     }
 
     /// Takes chunks of iterations until none are left.
-    private func runIterations(_ body: (Int) -> Void) {
+    private func runIterations(_ job: Job, thread: Int) {
         while true {
             condition.lock()
             let start = nextIndex
@@ -122,22 +165,22 @@ private final class WorkerCrew: @unchecked Sendable {
             nextIndex = end
             condition.unlock()
             if start >= end { return }
-            for index in start..<end { body(index) }
+            for index in start..<end { job.invoke(job.context, index, thread) }
         }
     }
 
-    private func workLoop() {
+    private func workLoop(thread: Int) {
         var seenGeneration: UInt64 = 0
         condition.lock()
         while true {
             while generation == seenGeneration && !stopping { condition.wait() }
             if stopping { break }
             seenGeneration = generation
-            guard openSlots > 0, let body = job?.body else { continue }
+            guard openSlots > 0, let job else { continue }
             openSlots -= 1
             busy += 1
             condition.unlock()
-            runIterations(body)
+            runIterations(job, thread: thread)
             condition.lock()
             busy -= 1
             if busy == 0 { condition.broadcast() }
@@ -154,12 +197,14 @@ private final class WorkerCrew: @unchecked Sendable {
     }
 }
 
-/// The loop body of the running job.
+/// The loop body of the running job: a function and the caller's loop-body value it reads.
 ///
-/// `@unchecked Sendable`: the closure is shared with worker threads for the duration of one `parallelFor`
+/// `@unchecked Sendable`: the context is shared with worker threads for the duration of one `parallelFor`
 /// call, whose contract requires iterations to touch disjoint memory; see `WorkerCrew.run`.
-private struct Job: @unchecked Sendable {
-    let body: (Int) -> Void
+struct Job: @unchecked Sendable {
+    typealias Invoke = (_ context: UnsafeRawPointer, _ index: Int, _ thread: Int) -> Void
+    let context: UnsafeRawPointer
+    let invoke: Invoke
 }
 
 /// Carries a value across threads where the caller guarantees the accesses do not race: the kernels hand

@@ -40,6 +40,14 @@ void apus_pack_strided(const float *b, int ldb, int n, int k, int b_is_nk, float
 void apus_sgemm_packed(apus_isa isa, const float *x, int ldx, int m, int k, const float *packed, int n,
                        int panel_begin, int panel_end, const float *bias, float *y, int ldy);
 
+/// Runs 64 × `iterations` dependent integer additions (one cycle each), so cycles / seconds is the clock the
+/// core runs at. Returns a value the caller must keep (0 where no probe exists for the architecture).
+long apus_probe_dependent_adds(long iterations);
+
+/// Runs `iterations` rounds of 16 independent fp32 FMA chains on `isa`'s widest vectors and returns the
+/// floating-point operations performed (2 per lane per FMA); `sink` receives a result to keep.
+double apus_probe_fma_flops(apus_isa isa, long iterations, float *sink);
+
 #ifdef __cplusplus
 }
 #endif

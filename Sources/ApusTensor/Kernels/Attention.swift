@@ -1,0 +1,281 @@
+import Foundation
+
+/// Where one packed batch's attention operands live. Row `t` (a token of the packed batch) of head `h` of the
+/// queries starts at `query + t * inputStride + h * headSize`, and likewise for keys and values, so Q, K and V
+/// can be column blocks of one fused `[tokens, 3 · width]` projection.
+public struct AttentionOperands {
+    /// Queries, keys and values.
+    public var query, key, value: UnsafePointer<Float>
+    /// Floats between consecutive rows of `query`, `key` and `value`.
+    public var inputStride: Int
+    /// Context output: row `t`, head `h` is written at `output + t * outputStride + h * headSize`.
+    public var output: UnsafeMutablePointer<Float>
+    /// Floats between consecutive output rows.
+    public var outputStride: Int
+    /// Number of heads and the width of each.
+    public var heads: Int, headSize: Int
+
+    /// Bundles the operands; strides are in floats.
+    public init(query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>, inputStride: Int,
+                output: UnsafeMutablePointer<Float>, outputStride: Int, heads: Int, headSize: Int) {
+        self.query = query
+        self.key = key
+        self.value = value
+        self.inputStride = inputStride
+        self.output = output
+        self.outputStride = outputStride
+        self.heads = heads
+        self.headSize = headSize
+    }
+}
+
+/// Sequences up to this length materialise their whole `[length, length]` score matrix (at most 256 KiB, which
+/// stays in L2); longer ones run in tiles with an online softmax, so memory grows linearly with length.
+public let attentionFullScoresLimit = 256
+/// Query rows and key columns per tile of the tiled path (a 64 × 128 tile of scores is 32 KiB, L1-sized).
+let attentionQueryTile = 64
+let attentionKeyTile = 128
+
+/// Scaled dot-product attention `softmax(Q·Kᵀ/√d)·V` for every (sequence, head) of a packed batch; each
+/// sequence attends only to itself (no padding, so no mask), and with `causal` each token only to itself and
+/// the tokens before it. `sequenceOffsets` holds each sequence's first row plus the total row count.
+///
+/// One task per (sequence, head) spread over `pool`; each thread works in its own slice of `scratch`, which
+/// must hold `attentionScratchCount(longestSequence:headSize:threads:)` floats, so nothing is allocated. Short sequences (≤ `attentionFullScoresLimit`) compute the
+/// score matrix in one product; longer ones stream key tiles through an online softmax (flash-attention style).
+public func packedAttention(_ operands: AttentionOperands, sequenceOffsets: [Int], causal: Bool = false,
+                            scratch: UnsafeMutablePointer<Float>, pool: ThreadPool, isa: KernelISA = .detected) {
+    let sequenceCount = sequenceOffsets.count - 1
+    guard sequenceCount > 0 else { return }
+    var longest = 0
+    for sequence in 0..<sequenceCount { longest = max(longest, sequenceOffsets[sequence + 1] - sequenceOffsets[sequence]) }
+    guard longest > 0 else { return }
+    let heads = AttentionHeads(operands: operands, sequenceOffsets: sequenceOffsets, causal: causal, scratch: scratch,
+                               scratchPerThread: attentionScratchCount(length: longest, headSize: operands.headSize), isa: isa)
+    pool.parallelFor(sequenceCount * operands.heads, heads)
+}
+
+/// The tasks of `packedAttention`: iteration `i` is head `i % heads` of sequence `i / heads`.
+private struct AttentionHeads: ParallelLoopBody {
+    let operands: AttentionOperands
+    let sequenceOffsets: [Int]
+    let causal: Bool
+    let scratch: UnsafeMutablePointer<Float>
+    let scratchPerThread: Int
+    let isa: KernelISA
+
+    func run(index: Int, thread: Int) {
+        let sequence = index / operands.heads, headIndex = index % operands.heads
+        let start = sequenceOffsets[sequence]
+        let length = sequenceOffsets[sequence + 1] - start
+        guard length > 0 else { return }
+        let head = AttentionHead(operands, firstRow: start, head: headIndex, length: length, causal: causal, isa: isa)
+        if length <= attentionFullScoresLimit {
+            head.runWithFullScores(scratch: scratch + thread * scratchPerThread)
+        } else {
+            head.runTiled(scratch: scratch + thread * scratchPerThread)
+        }
+    }
+}
+
+/// Floats of scratch `packedAttention` needs for sequences of up to `longestSequence` tokens on `threads` threads.
+public func attentionScratchCount(longestSequence: Int, headSize: Int, threads: Int) -> Int {
+    attentionScratchCount(length: longestSequence, headSize: headSize) * threads
+}
+
+/// Floats of scratch one thread needs for a sequence of `length` tokens.
+func attentionScratchCount(length: Int, headSize: Int) -> Int {
+    if length <= attentionFullScoresLimit {
+        return length * length + max(packedScratchCount(n: length, k: headSize), packedScratchCount(n: headSize, k: length))
+    }
+    let keyTiles = (length + attentionKeyTile - 1) / attentionKeyTile
+    return packedScratchCount(n: length, k: headSize)                       // all keys, packed
+        + keyTiles * packedScratchCount(n: headSize, k: attentionKeyTile)   // values, packed per key tile
+        + attentionQueryTile * attentionKeyTile                             // one score tile
+        + 2 * attentionQueryTile * headSize                                 // context accumulator, P·V of a tile
+        + 2 * attentionQueryTile                                            // running maximum and sum per row
+}
+
+/// One (sequence, head) of `packedAttention`.
+private struct AttentionHead {
+    let q, k, v: UnsafePointer<Float>
+    let out: UnsafeMutablePointer<Float>
+    let inputStride, outputStride, headSize, length: Int
+    let causal: Bool
+    let scale: Float
+    let isa: KernelISA
+
+    init(_ operands: AttentionOperands, firstRow: Int, head: Int, length: Int, causal: Bool, isa: KernelISA) {
+        let column = head * operands.headSize
+        q = operands.query + firstRow * operands.inputStride + column
+        k = operands.key + firstRow * operands.inputStride + column
+        v = operands.value + firstRow * operands.inputStride + column
+        out = operands.output + firstRow * operands.outputStride + column
+        inputStride = operands.inputStride
+        outputStride = operands.outputStride
+        headSize = operands.headSize
+        self.length = length
+        self.causal = causal
+        scale = 1 / Float(operands.headSize).squareRoot()
+        self.isa = isa
+    }
+
+    /// scores = scale·Q·Kᵀ, row softmax, context = P·V.
+    func runWithFullScores(scratch: UnsafeMutablePointer<Float>) {
+        let scores = scratch, packing = scratch + length * length
+        gemmPacked(m: length, n: length, k: headSize, a: q, lda: inputStride, b: k, ldb: inputStride, bTransposed: true,
+                   c: scores, ldc: length, alpha: scale, scratch: packing, isa: isa)
+        if causal {
+            for row in 0..<length where row + 1 < length {
+                (scores + row * length + row + 1).update(repeating: -.infinity, count: length - row - 1)
+            }
+        }
+        softmaxRows(scores, rows: length, width: length)
+        gemmPacked(m: length, n: headSize, k: length, a: UnsafePointer(scores), lda: length, b: v, ldb: inputStride,
+                   bTransposed: false, c: out, ldc: outputStride, alpha: 1, scratch: packing, isa: isa)
+    }
+
+    /// Flash-attention order: for each tile of query rows, stream the key tiles, keeping per row the running
+    /// maximum m and sum l of exp(score − m), and rescaling the context accumulator whenever m grows.
+    func runTiled(scratch: UnsafeMutablePointer<Float>) {
+        let keyTiles = (length + attentionKeyTile - 1) / attentionKeyTile
+        let packedKeys = scratch
+        let valueTileStride = packedScratchCount(n: headSize, k: attentionKeyTile)
+        let packedValues = packedKeys + packedScratchCount(n: length, k: headSize)
+        let scores = packedValues + keyTiles * valueTileStride
+        let context = scores + attentionQueryTile * attentionKeyTile
+        let tileProduct = context + attentionQueryTile * headSize
+        let runningMax = tileProduct + attentionQueryTile * headSize
+        let runningSum = runningMax + attentionQueryTile
+
+        // Pack K (scaled) once for all query tiles, and V tile by tile (each key tile is one product's k range).
+        packOperand(k, ldb: inputStride, n: length, k: headSize, bTransposed: true, into: packedKeys, scale: scale)
+        for tile in 0..<keyTiles {
+            let first = tile * attentionKeyTile, count = min(attentionKeyTile, length - first)
+            packOperand(v + first * inputStride, ldb: inputStride, n: headSize, k: count, bTransposed: false,
+                        into: packedValues + tile * valueTileStride, scale: 1)
+        }
+        // Key tiles are whole 32-column panels of the packed keys, so a tile's panels start at this offset.
+        let keyTilePanelFloats = attentionKeyTile * headSize
+
+        var queryStart = 0
+        while queryStart < length {
+            let rows = min(attentionQueryTile, length - queryStart)
+            runningMax.update(repeating: -.infinity, count: rows)
+            runningSum.update(repeating: 0, count: rows)
+            context.update(repeating: 0, count: rows * headSize)
+            // With a causal mask, key tiles wholly after this query tile's last row contribute nothing.
+            let keyEnd = causal ? min(length, queryStart + rows) : length
+            let tilesNeeded = (keyEnd + attentionKeyTile - 1) / attentionKeyTile
+            for tile in 0..<tilesNeeded {
+                let keyStart = tile * attentionKeyTile, keys = min(attentionKeyTile, length - keyStart)
+                multiplyPacked(m: rows, n: keys, k: headSize, a: q + queryStart * inputStride, lda: inputStride,
+                               packed: packedKeys + tile * keyTilePanelFloats, c: scores, ldc: attentionKeyTile)
+                for row in 0..<rows {
+                    let scoreRow = scores + row * attentionKeyTile
+                    if causal {
+                        let visible = max(0, min(keys, queryStart + row + 1 - keyStart))
+                        if visible < keys { (scoreRow + visible).update(repeating: -.infinity, count: keys - visible) }
+                    }
+                    let correction = onlineSoftmaxStep(scoreRow, count: keys, maximum: runningMax + row, sum: runningSum + row)
+                    if correction != 1 {
+                        let contextRow = context + row * headSize
+                        for column in 0..<headSize { contextRow[column] *= correction }
+                    }
+                }
+                multiplyPacked(m: rows, n: headSize, k: keys, a: UnsafePointer(scores), lda: attentionKeyTile,
+                               packed: packedValues + tile * valueTileStride, c: tileProduct, ldc: headSize)
+                for index in 0..<(rows * headSize) { context[index] += tileProduct[index] }
+            }
+            for row in 0..<rows {
+                let sum = runningSum[row]
+                let inverse: Float = sum > 0 ? 1 / sum : 0
+                let source = context + row * headSize, destination = out + (queryStart + row) * outputStride
+                for column in 0..<headSize { destination[column] = source[column] * inverse }
+            }
+            queryStart += rows
+        }
+    }
+
+    private func packOperand(_ b: UnsafePointer<Float>, ldb: Int, n: Int, k: Int, bTransposed: Bool,
+                             into packed: UnsafeMutablePointer<Float>, scale: Float) {
+        packPanels(b, ldb: ldb, n: n, k: k, bTransposed: bTransposed, into: packed)
+        if scale != 1 {
+            for index in 0..<packedScratchCount(n: n, k: k) { packed[index] *= scale }
+        }
+    }
+
+    private func multiplyPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
+                                c: UnsafeMutablePointer<Float>, ldc: Int) {
+        multiplyPackedPanels(m: m, n: n, k: k, a: a, lda: lda, packed: packed, c: c, ldc: ldc, isa: isa)
+    }
+}
+
+/// One key tile of the online softmax for one query row: raises the running `maximum` to cover `scores`,
+/// replaces the scores by exp(score − maximum), adds them to the running `sum` (rescaled to the new maximum),
+/// and returns the factor exp(old − new maximum) by which earlier context must be rescaled.
+@inline(__always)
+func onlineSoftmaxStep(_ scores: UnsafeMutablePointer<Float>, count: Int, maximum: UnsafeMutablePointer<Float>,
+                       sum: UnsafeMutablePointer<Float>) -> Float {
+    var tileMax = -Float.infinity
+    for index in 0..<count { tileMax = max(tileMax, scores[index]) }
+    let previous = maximum.pointee
+    let newMax = max(previous, tileMax)
+    if newMax == -.infinity { // every score so far is masked: nothing to add
+        scores.update(repeating: 0, count: count)
+        return 1
+    }
+    let correction: Float = previous == -.infinity ? 0 : exponentialScalar(previous - newMax)
+    var tileSum: Float = 0
+    var index = 0
+    let shift = SIMD8<Float>(repeating: newMax)
+    var lanes = SIMD8<Float>()
+    while index + 8 <= count {
+        let e = exponential(load8(scores + index) - shift)
+        store8(e, to: scores + index)
+        lanes += e
+        index += 8
+    }
+    tileSum = lanes.sum()
+    if index < count {
+        let rest = count - index
+        let e = exponential(loadPartial(scores + index, count: rest) - shift)
+        storePartial(e, to: scores + index, count: rest)
+        for lane in 0..<rest { tileSum += e[lane] }
+    }
+    maximum.pointee = newMax
+    sum.pointee = sum.pointee * correction + tileSum
+    return correction
+}
+
+@inline(__always)
+private func exponentialScalar(_ x: Float) -> Float {
+    exponential(SIMD8(repeating: x))[0]
+}
+
+/// Attention computed in Double from the definition, one (sequence, head) at a time, for tests.
+public func packedAttentionReference(_ operands: AttentionOperands, sequenceOffsets: [Int], causal: Bool = false) {
+    let scale = 1 / Double(operands.headSize).squareRoot()
+    for sequence in 0..<(sequenceOffsets.count - 1) {
+        let start = sequenceOffsets[sequence], length = sequenceOffsets[sequence + 1] - start
+        for head in 0..<operands.heads {
+            let column = head * operands.headSize
+            func element(_ base: UnsafePointer<Float>, _ row: Int, _ index: Int) -> Double {
+                Double(base[(start + row) * operands.inputStride + column + index])
+            }
+            for row in 0..<length {
+                let visible = causal ? row + 1 : length
+                var scores = (0..<visible).map { key in
+                    (0..<operands.headSize).reduce(0.0) { $0 + element(operands.query, row, $1) * element(operands.key, key, $1) } * scale
+                }
+                let maximum = scores.max() ?? 0
+                scores = scores.map { Foundation.exp($0 - maximum) }
+                let total = scores.reduce(0, +)
+                for index in 0..<operands.headSize {
+                    let value = (0..<visible).reduce(0.0) { $0 + scores[$1] * element(operands.value, $1, index) }
+                    operands.output[(start + row) * operands.outputStride + column + index] = Float(value / total)
+                }
+            }
+        }
+    }
+}
