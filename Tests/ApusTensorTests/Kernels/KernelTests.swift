@@ -7,10 +7,8 @@ struct KernelTests {
     /// Max |Δ| between the fp32 kernels and the Double-accumulating references, relative to √k-scaled
     /// magnitudes of uniform(-1, 1) inputs.
     static let kernelFP32: Float = 2e-5
-    /// Max |Δ| of softmax / layer norm against their Double references.
+    /// Max |Δ| of softmax and the activations against their Double references and PyTorch.
     static let elementwiseFP32: Float = 2e-6
-    /// Max |Δ| of layer norm (output magnitudes up to ~4 after γ) against its Double reference.
-    static let layerNormFP32: Float = 8e-6
 
     /// Deterministic values in (-1, 1).
     static func values(_ count: Int, seed: UInt64) -> [Float] {
@@ -74,26 +72,6 @@ struct KernelTests {
         #expect(Array(rows[3..<6]) == Array(rows[0..<3]) || Self.maxDifference(Array(rows[3..<6]), Array(rows[0..<3])) <= Self.elementwiseFP32)
         #expect(Array(rows[6..<9]) == [0, 1, 0])
         #expect(Array(rows[9..<12]) == [0, 0, 0])
-    }
-
-    @Test(arguments: [1, 7, 384, 4097])
-    func layerNormMatchesReference(width: Int) {
-        let rows = 3
-        // A large mean makes a one-pass variance lose precision; the two-pass kernel must not.
-        let x = Self.values(rows * width, seed: 6).map { $0 + 100 }
-        let gamma = Self.values(width, seed: 7), beta = Self.values(width, seed: 8)
-        var expected = [Float](repeating: 0, count: rows * width), actual = expected
-        layerNormReference(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: 1e-12, output: &expected)
-        layerNorm(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: 1e-12, output: &actual)
-        #expect(Self.maxDifference(actual, expected) <= Self.layerNormFP32)
-
-        var sum = x
-        let residual = Self.values(rows * width, seed: 9)
-        var fused = [Float](repeating: 0, count: rows * width)
-        addResidualLayerNorm(&sum, residual: residual, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: 1e-12, output: &fused)
-        let added = zip(x, residual).map { $0 + $1 }
-        layerNormReference(added, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: 1e-12, output: &expected)
-        #expect(Self.maxDifference(fused, expected) <= Self.layerNormFP32)
     }
 
     @Test func activationsMatchPyTorch() {
