@@ -6,6 +6,7 @@
 // adds one rank-1 update per p: broadcast x[r, p] times the panel row packed[p, 0..<32]. Tiles are written
 // back (masked at the right edge) after each k block and reloaded for the next.
 #include "apus_kernels.h"
+#include "apus_elementwise.h"
 #include <string.h>
 
 #define KC 128
@@ -177,7 +178,7 @@ static const tile_kernel avx2_tiles[AVX2_MR + 1] = {
 #endif
 
 void apus_sgemm_packed(apus_isa isa, const float *x, int ldx, int m, int k, const float *packed, int n,
-                       int panel_begin, int panel_end, const float *bias, float *y, int ldy) {
+                       int panel_begin, int panel_end, const float *bias, int activation, float *y, int ldy) {
 #if !defined(__x86_64__)
     isa = APUS_ISA_PORTABLE;
 #endif
@@ -190,6 +191,8 @@ void apus_sgemm_packed(apus_isa isa, const float *x, int ldx, int m, int k, cons
         if (k == 0) { // y = bias: the k loop below would never write the tile
             for (int r = 0; r < m; r++)
                 for (int j = 0; j < valid; j++) y[(size_t)r * ldy + column + j] = panel_bias ? panel_bias[j] : 0.0f;
+            if (activation != APUS_ACTIVATION_NONE)
+                apus_activation_rows(isa, (apus_activation)activation, y + column, ldy, m, valid);
             continue;
         }
         for (int p0 = 0; p0 < k; p0 += KC) {
@@ -200,10 +203,15 @@ void apus_sgemm_packed(apus_isa isa, const float *x, int ldx, int m, int k, cons
                 const float *xt = x + (size_t)r0 * ldx + p0;
                 float *yt = y + (size_t)r0 * ldy + column;
 #if defined(__x86_64__)
-                if (isa == APUS_ISA_AVX512) { avx512_tiles[rows](xt, ldx, kc, b, yt, ldy, valid, p0 == 0, panel_bias); continue; }
-                if (isa == APUS_ISA_AVX2) { avx2_tiles[rows](xt, ldx, kc, b, yt, ldy, valid, p0 == 0, panel_bias); continue; }
+                if (isa == APUS_ISA_AVX512) avx512_tiles[rows](xt, ldx, kc, b, yt, ldy, valid, p0 == 0, panel_bias);
+                else if (isa == APUS_ISA_AVX2) avx2_tiles[rows](xt, ldx, kc, b, yt, ldy, valid, p0 == 0, panel_bias);
+                else
 #endif
                 tile_portable(xt, ldx, rows, kc, b, yt, ldy, valid, p0 == 0, panel_bias);
+                // Fused epilogue on the finished tile (rows × 32 floats, still in L1): bias is already in, the
+                // activation follows without another pass over memory.
+                if (activation != APUS_ACTIVATION_NONE && p0 + kc == k)
+                    apus_activation_rows(isa, (apus_activation)activation, yt, ldy, rows, valid);
             }
         }
     }

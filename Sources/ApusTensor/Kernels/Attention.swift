@@ -1,3 +1,4 @@
+import CApusKernels
 import Foundation
 
 /// Where one packed batch's attention operands live. Row `t` (a token of the packed batch) of head `h` of the
@@ -177,7 +178,7 @@ private struct AttentionHead {
                         let visible = max(0, min(keys, queryStart + row + 1 - keyStart))
                         if visible < keys { (scoreRow + visible).update(repeating: -.infinity, count: keys - visible) }
                     }
-                    let correction = onlineSoftmaxStep(scoreRow, count: keys, maximum: runningMax + row, sum: runningSum + row)
+                    let correction = onlineSoftmaxStep(scoreRow, count: keys, maximum: runningMax + row, sum: runningSum + row, isa: isa)
                     if correction != 1 {
                         let contextRow = context + row * headSize
                         for column in 0..<headSize { contextRow[column] *= correction }
@@ -216,7 +217,7 @@ private struct AttentionHead {
 /// and returns the factor exp(old − new maximum) by which earlier context must be rescaled.
 @inline(__always)
 func onlineSoftmaxStep(_ scores: UnsafeMutablePointer<Float>, count: Int, maximum: UnsafeMutablePointer<Float>,
-                       sum: UnsafeMutablePointer<Float>) -> Float {
+                       sum: UnsafeMutablePointer<Float>, isa: KernelISA) -> Float {
     var tileMax = -Float.infinity
     for index in 0..<count { tileMax = max(tileMax, scores[index]) }
     let previous = maximum.pointee
@@ -225,32 +226,14 @@ func onlineSoftmaxStep(_ scores: UnsafeMutablePointer<Float>, count: Int, maximu
         scores.update(repeating: 0, count: count)
         return 1
     }
-    let correction: Float = previous == -.infinity ? 0 : exponentialScalar(previous - newMax)
+    let correction: Float = previous == -.infinity ? 0 : Float(Foundation.exp(Double(previous - newMax)))
+    for index in 0..<count { scores[index] -= newMax }
+    apus_exp(isa.cValue, scores, scores, Int32(count))
     var tileSum: Float = 0
-    var index = 0
-    let shift = SIMD8<Float>(repeating: newMax)
-    var lanes = SIMD8<Float>()
-    while index + 8 <= count {
-        let e = exponential(load8(scores + index) - shift)
-        store8(e, to: scores + index)
-        lanes += e
-        index += 8
-    }
-    tileSum = lanes.sum()
-    if index < count {
-        let rest = count - index
-        let e = exponential(loadPartial(scores + index, count: rest) - shift)
-        storePartial(e, to: scores + index, count: rest)
-        for lane in 0..<rest { tileSum += e[lane] }
-    }
+    for index in 0..<count { tileSum += scores[index] }
     maximum.pointee = newMax
     sum.pointee = sum.pointee * correction + tileSum
     return correction
-}
-
-@inline(__always)
-private func exponentialScalar(_ x: Float) -> Float {
-    exponential(SIMD8(repeating: x))[0]
 }
 
 /// Attention computed in Double from the definition, one (sequence, head) at a time, for tests.

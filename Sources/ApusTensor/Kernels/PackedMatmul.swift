@@ -49,17 +49,19 @@ public struct PackedWeights: Sendable {
     }
 }
 
-/// y[rows, outFeatures] = x[rows, inFeatures] · Wᵀ (+ bias) with W packed, on `isa`'s micro-kernels.
+/// y[rows, outFeatures] = activation(x[rows, inFeatures] · Wᵀ (+ bias)) with W packed, on `isa`'s micro-kernels;
+/// bias and activation are applied to each output tile while it is still in cache.
 ///
 /// Each 32-column panel is one task for the pool when the product is large enough to pay for waking a worker
 /// (measured here: 12–25 µs per wake-up, so only above ~8 MFLOP, ≈ 40 µs on one AVX-512 core); smaller
 /// products, such as one short query's 384→384 layers, run on the calling thread.
 public func matmul(_ x: UnsafePointer<Float>, rows: Int, packed: PackedWeights, bias: UnsafePointer<Float>?,
-                   output: UnsafeMutablePointer<Float>, pool: ThreadPool, isa: KernelISA = .detected) {
+                   activation: Activation? = nil, output: UnsafeMutablePointer<Float>, pool: ThreadPool,
+                   isa: KernelISA = .detected) {
     let panels = packed.panelCount
     let k = packed.inFeatures, n = packed.outFeatures
     let panelsTask = PanelProduct(isa: isa, x: x, rows: rows, k: k, n: n, weights: UnsafePointer(packed.storage.pointer),
-                                  bias: bias, output: output)
+                                  bias: bias, activation: activation?.cValue ?? APUS_ACTIVATION_NONE, output: output)
     if pool.threadCount == 1 || panels == 1 || 2 * rows * k * n < 8_000_000 {
         panelsTask.run(panels: 0..<panels)
         return
@@ -74,11 +76,12 @@ struct PanelProduct: ParallelLoopBody {
     let rows, k, n: Int
     let weights: UnsafePointer<Float>
     let bias: UnsafePointer<Float>?
+    let activation: apus_activation
     let output: UnsafeMutablePointer<Float>
 
     func run(panels: Range<Int>) {
         apus_sgemm_packed(isa.cValue, x, Int32(k), Int32(rows), Int32(k), weights, Int32(n), Int32(panels.lowerBound),
-                          Int32(panels.upperBound), bias, output, Int32(n))
+                          Int32(panels.upperBound), bias, Int32(activation.rawValue), output, Int32(n))
     }
 
     func run(index: Int, thread: Int) { run(panels: index..<(index + 1)) }
@@ -110,7 +113,7 @@ public func packPanels(_ b: UnsafePointer<Float>, ldb: Int, n: Int, k: Int, bTra
 public func multiplyPackedPanels(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
                                  c: UnsafeMutablePointer<Float>, ldc: Int, isa: KernelISA = .detected) {
     let panels = (n + Int(APUS_PANEL_WIDTH) - 1) / Int(APUS_PANEL_WIDTH)
-    apus_sgemm_packed(isa.cValue, a, Int32(lda), Int32(m), Int32(k), packed, Int32(n), 0, Int32(panels), nil, c, Int32(ldc))
+    apus_sgemm_packed(isa.cValue, a, Int32(lda), Int32(m), Int32(k), packed, Int32(n), 0, Int32(panels), nil, 0, c, Int32(ldc))
 }
 
 /// Floats of scratch `gemmPacked` needs for a `[n, k]` operand.

@@ -1,53 +1,35 @@
+import CApusKernels
 import Foundation
 
 /// Softmax along each row of a `[rows, width]` matrix, in place.
 ///
 /// Subtracts the row maximum first so large logits do not overflow; `-inf` entries (masked positions)
-/// become 0, and a row of only `-inf` becomes zeros rather than NaN. Exponentials are taken eight at a
-/// time with `exponential` (≤ 1.2 ulp), sums kept in eight Float lanes.
-public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+/// become 0, and a row of only `-inf` becomes zeros rather than NaN. A NaN makes its whole row NaN, as in
+/// PyTorch. e^x is a minimax polynomial in C, within 1.2 ulp (see CApusKernels/elementwise.c).
+public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, isa: KernelISA = .detected) {
+    apus_softmax_rows(isa.cValue, x, int32(width, "width"), int32(rows, "rows"), int32(width, "width"))
+}
+
+/// Softmax of `scale · x` along each row of a `[rows, width]` block of a matrix with `rowStride` floats per
+/// row, in place; with `causalOffset`, row `r` sees only columns `0...causalOffset + r` and the rest become 0.
+///
+/// Attention applies 1/√headSize and the causal mask here instead of in separate passes over the scores:
+/// decoding a query block at positions `past..<past + rows` against `past + rows` keys is
+/// `softmaxRows(scores, rows: rows, width: past + rows, rowStride: ldScores, scale: 1 / headSize.squareRoot(), causalOffset: past)`.
+/// `scale` must be positive (it is applied before taking the maximum).
+public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, rowStride: Int, scale: Float,
+                        causalOffset: Int?, isa: KernelISA = .detected) {
+    precondition(scale > 0, "softmax scale must be positive, got \(scale)")
+    precondition(rowStride >= width, "row stride \(rowStride) is smaller than the width \(width)")
+    let stride = int32(rowStride, "rowStride"), columns = int32(width, "width")
+    guard let causalOffset else {
+        apus_softmax_rows_masked(isa.cValue, x, stride, int32(rows, "rows"), columns, scale, nil)
+        return
+    }
     for row in 0..<rows {
-        let values = x + row * width
-        let vectorEnd = width - width % 8
-
-        var maxima = SIMD8<Float>(repeating: -.infinity)
-        var column = 0
-        while column < vectorEnd {
-            let vector = load8(values + column)
-            maxima.replace(with: vector, where: vector .> maxima) // not pointwiseMax: that is a library call
-            column += 8
-        }
-        var maximum = maxima.max()
-        for tail in vectorEnd..<width { maximum = max(maximum, values[tail]) }
-        if maximum == -.infinity {
-            values.update(repeating: 0, count: width)
-            continue
-        }
-
-        let shift = SIMD8<Float>(repeating: maximum)
-        var sums = SIMD8<Float>()
-        column = 0
-        while column < vectorEnd {
-            let e = exponential(load8(values + column) - shift)
-            store8(e, to: values + column)
-            sums += e
-            column += 8
-        }
-        var sum = sums.sum()
-        if vectorEnd < width {
-            let rest = width - vectorEnd
-            let e = exponential(loadPartial(values + vectorEnd, count: rest) - shift)
-            storePartial(e, to: values + vectorEnd, count: rest)
-            for lane in 0..<rest { sum += e[lane] }
-        }
-
-        let inverse = SIMD8<Float>(repeating: 1 / sum)
-        column = 0
-        while column < vectorEnd {
-            store8(load8(values + column) * inverse, to: values + column)
-            column += 8
-        }
-        for tail in vectorEnd..<width { values[tail] *= inverse[0] }
+        // Clamped here so the count fits the C int; the kernel clamps to [0, width] again.
+        var valid = Int32(clamping: min(max(causalOffset + row + 1, 0), width))
+        apus_softmax_rows_masked(isa.cValue, x + row * rowStride, stride, 1, columns, scale, &valid)
     }
 }
 
@@ -61,4 +43,10 @@ public func softmaxRowsReference(_ x: UnsafeMutablePointer<Float>, rows: Int, wi
         let sum = exps.reduce(0, +)
         for column in 0..<width { values[column] = Float(exps[column] / sum) }
     }
+}
+
+/// `value` as the C kernels' `int`; sizes beyond it are a programming error (a 2³¹-float row is 8 GiB).
+func int32(_ value: Int, _ name: StaticString) -> Int32 {
+    precondition(value >= 0 && value <= Int(Int32.max), "\(name) \(value) does not fit the kernels' 32-bit sizes")
+    return Int32(value)
 }

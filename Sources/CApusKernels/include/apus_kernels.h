@@ -35,10 +35,11 @@ void apus_pack_weights(const float *w, int n, int k, float *packed);
 /// the same micro-kernels.
 void apus_pack_strided(const float *b, int ldb, int n, int k, int b_is_nk, float *packed);
 
-/// y[m, n] (row stride ldy) = x[m, k] (row stride ldx) · Wᵀ (+ bias[n] when not NULL), for the panels
-/// [panel_begin, panel_end) of a packed W. Columns past n in the last panel are not written.
+/// y[m, n] (row stride ldy) = act(x[m, k] (row stride ldx) · Wᵀ (+ bias[n] when not NULL)), for the panels
+/// [panel_begin, panel_end) of a packed W. Columns past n in the last panel are not written. `activation` is an
+/// apus_activation value (apus_elementwise.h; 0 for none), applied to each output tile while it is in cache.
 void apus_sgemm_packed(apus_isa isa, const float *x, int ldx, int m, int k, const float *packed, int n,
-                       int panel_begin, int panel_end, const float *bias, float *y, int ldy);
+                       int panel_begin, int panel_end, const float *bias, int activation, float *y, int ldy);
 
 /// Runs 64 × `iterations` dependent integer additions (one cycle each), so cycles / seconds is the clock the
 /// core runs at. Returns a value the caller must keep (0 where no probe exists for the architecture).

@@ -1,3 +1,4 @@
+import CApusKernels
 import Testing
 @testable import ApusTensor
 
@@ -46,37 +47,107 @@ struct ActivationTests {
                  8.998889448816124, 11.999926269904773, 40.0]),
     ]
 
-    @Test func matchesPyTorchInDoublePrecision() {
+    /// `close`, NaN where the reference is NaN (−inf into the GELUs and sigmoid forms is ∞·0), the same
+    /// infinity where it is infinite.
+    static func agrees(_ actual: Float, _ expected: Float) -> Bool {
+        if expected.isNaN { return actual.isNaN }
+        if expected.isInfinite { return actual == expected }
+        return close(actual, expected)
+    }
+
+    static let all: [Activation] = [.geluErf, .geluTanh, .quickGelu, .relu, .silu]
+
+    @Test(arguments: KernelISA.available)
+    func matchesPyTorchInDoublePrecision(isa: KernelISA) {
         for (activation, expected) in Self.pyTorch {
             var y = Self.inputs
-            applyActivation(activation, &y, count: y.count, pool: nil)
+            applyActivation(activation, &y, count: y.count, pool: nil, isa: isa)
             for (index, value) in y.enumerated() {
-                #expect(Self.close(value, Float(expected[index])), "\(activation)(\(Self.inputs[index])) = \(value), PyTorch \(expected[index])")
+                #expect(Self.close(value, Float(expected[index])),
+                        "\(isa) \(activation)(\(Self.inputs[index])) = \(value), PyTorch \(expected[index])")
             }
         }
         var y = Self.inputs
-        applyActivation(.relu, &y, count: y.count, pool: nil)
+        applyActivation(.relu, &y, count: y.count, pool: nil, isa: isa)
         #expect(y == Self.inputs.map { max($0, 0) })
     }
 
-    @Test(arguments: [Activation.geluErf, .geluTanh, .quickGelu, .relu, .silu])
-    func matchesReferenceOnADenseGrid(activation: Activation) {
-        // 40 001 points over [-20, 20], a count that is not a multiple of the vector width.
+    @Test(arguments: all)
+    func matchesReferenceOnADenseGridOnEveryISA(activation: Activation) {
+        // 40 001 points over [-20, 20], a count that is not a multiple of any vector width.
         let x = (0...40_000).map { Float($0 - 20_000) / 1000 }
-        var expected = x, actual = x
+        var expected = x
         applyActivationReference(activation, &expected, count: expected.count)
-        applyActivation(activation, &actual, count: actual.count, pool: ThreadPool(threadCount: 2))
-        let failures = (0..<x.count).filter { !Self.close(actual[$0], expected[$0]) }
-        #expect(failures.isEmpty, "\(activation): first failure at x = \(failures.first.map { x[$0] } ?? 0)")
+        for isa in KernelISA.available {
+            var actual = x
+            applyActivation(activation, &actual, count: actual.count, pool: ThreadPool(threadCount: 2), isa: isa)
+            let failures = (0..<x.count).filter { !Self.close(actual[$0], expected[$0]) }
+            #expect(failures.isEmpty, "\(isa) \(activation): first failure at x = \(failures.first.map { x[$0] } ?? 0)")
+        }
+    }
+
+    @Test(arguments: all)
+    func edgeValuesMatchTheReference(activation: Activation) {
+        // NaN must propagate, infinities and huge values must not turn into NaN where the formula is finite.
+        let x: [Float] = [.nan, .infinity, -.infinity, 1e30, -1e30, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                          88.8, -88.8, 44.4, -44.4, 0, -0.0, .leastNormalMagnitude, -.leastNonzeroMagnitude, 9.5, -9.5]
+        var expected = x
+        applyActivationReference(activation, &expected, count: expected.count)
+        for isa in KernelISA.available {
+            var actual = x
+            applyActivation(activation, &actual, count: actual.count, pool: nil, isa: isa)
+            for index in x.indices {
+                #expect(Self.agrees(actual[index], expected[index]),
+                        "\(isa) \(activation)(\(x[index])) = \(actual[index]), reference \(expected[index])")
+            }
+        }
     }
 
     @Test func resultDoesNotDependOnPosition() {
-        // Full vectors and the tail go through the same arithmetic, and the scalar form agrees with both.
-        for activation in [Activation.geluErf, .geluTanh, .silu] {
-            var y = [Float](repeating: -0.8125, count: 13)
-            applyActivation(activation, &y, count: y.count, pool: nil)
-            #expect(Set(y).count == 1 && y[0] == activation(-0.8125), "\(activation)")
+        // Full vectors and masked tails go through the same arithmetic, and the scalar form agrees with both.
+        for isa in KernelISA.available {
+            for activation in [Activation.geluErf, .geluTanh, .silu] {
+                for count in [1, 13, 33] {
+                    var y = [Float](repeating: -0.8125, count: count)
+                    applyActivation(activation, &y, count: y.count, pool: nil, isa: isa)
+                    #expect(Set(y).count == 1, "\(isa) \(activation) count \(count)")
+                    if isa == .detected { #expect(y[0] == activation(-0.8125), "\(activation)") }
+                }
+            }
         }
+    }
+
+    @Test(arguments: [1, 7, 8, 15, 16, 17, 32, 33])
+    func stridedRowsLeaveTheGapUntouched(columns: Int) {
+        // The matrix-product epilogue applies the activation to one tile of a wider matrix.
+        let rows = 3, stride = columns + 5, sentinel: Float = -3.25
+        var source = [Float](repeating: sentinel, count: rows * stride)
+        for row in 0..<rows { for column in 0..<columns { source[row * stride + column] = Float(row * 31 + column) / 8 - 4 } }
+        for isa in KernelISA.available {
+            for activation in Self.all {
+                var actual = source
+                apus_activation_rows(isa.cValue, activation.cValue, &actual, Int32(stride), Int32(rows), Int32(columns))
+                for row in 0..<rows {
+                    var expected = Array(source[(row * stride)..<(row * stride + columns)])
+                    applyActivationReference(activation, &expected, count: columns)
+                    for column in 0..<columns {
+                        #expect(Self.close(actual[row * stride + column], expected[column]), "\(isa) \(activation) row \(row)")
+                    }
+                    #expect(actual[(row * stride + columns)..<((row + 1) * stride)].allSatisfy { $0 == sentinel },
+                            "\(isa) \(activation): the gap after row \(row) is untouched")
+                }
+            }
+        }
+    }
+
+    @Test func noneAndEmptyShapesWriteNothing() {
+        var y: [Float] = [-1, 0.5, 2]
+        for isa in KernelISA.available {
+            apus_activation_rows(isa.cValue, APUS_ACTIVATION_NONE, &y, 3, 1, 3)
+            apus_activation_rows(isa.cValue, APUS_ACTIVATION_GELU_ERF, &y, 3, 0, 3)
+            apus_activation_rows(isa.cValue, APUS_ACTIVATION_GELU_ERF, &y, 3, 1, 0)
+        }
+        #expect(y == [-1, 0.5, 2])
     }
 
     @Test func multithreadedMatchesSingleThreaded() {
