@@ -9,7 +9,7 @@
 #include "apus_elementwise.h"
 #include <string.h>
 
-#define KC 128
+#define KC 256
 
 size_t apus_packed_size(int n, int k) {
     const size_t panels = (size_t)(n + APUS_PANEL_WIDTH - 1) / APUS_PANEL_WIDTH;
