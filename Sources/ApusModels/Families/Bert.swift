@@ -138,6 +138,7 @@ struct BertEmbeddings: Sendable {
 }
 
 /// The activation buffers of one forward pass, taken from the arena once per batch and reused by every layer.
+/// `qkv` and `expanded` share memory: the fused projections are dead once attention has run.
 struct BertWorkspace {
     let hidden: UnsafeMutablePointer<Float>     // [tokens, hidden]: layer input, then output
     let qkv: UnsafeMutablePointer<Float>        // [tokens, 3 · hidden]: fused query | key | value
@@ -152,11 +153,11 @@ struct BertWorkspace {
          linearScratchBytes: Int) {
         let hidden = configuration.hiddenSize
         self.hidden = arena.floats(tokens * hidden)
-        qkv = arena.floats(tokens * 3 * hidden)
+        qkv = arena.floats(tokens * max(3 * hidden, configuration.intermediateSize))
+        expanded = qkv
         context = arena.floats(tokens * hidden)
         projected = arena.floats(tokens * hidden)
         attended = arena.floats(tokens * hidden)
-        expanded = arena.floats(tokens * configuration.intermediateSize)
         attentionScratch = arena.floats(attentionScratchCount(longestSequence: longestSequence,
                                                               headSize: hidden / configuration.attentionHeads, threads: threads))
         linearScratch = UnsafeMutableRawPointer(arena.floats((linearScratchBytes + 3) / 4))

@@ -52,9 +52,8 @@ public struct PackedWeights: Sendable {
 /// y[rows, outFeatures] = activation(x[rows, inFeatures] · Wᵀ (+ bias)) with W packed, on `isa`'s micro-kernels;
 /// bias and activation are applied to each output tile while it is still in cache.
 ///
-/// Each 32-column panel is one task for the pool when the product is large enough to pay for waking a worker
-/// (measured here: 12–25 µs per wake-up, so only above ~8 MFLOP, ≈ 40 µs on one AVX-512 core); smaller
-/// products, such as one short query's 384→384 layers, run on the calling thread.
+/// Tall products (≥ 2 × `matmulRowBlock` rows) are split by blocks of rows; shorter ones by 32-column panel when
+/// above `matmulSplitFLOPs`, so even a single short query's layers use both cores.
 public func matmul(_ x: UnsafePointer<Float>, rows: Int, packed: PackedWeights, bias: UnsafePointer<Float>?,
                    activation: Activation? = nil, output: UnsafeMutablePointer<Float>, pool: ThreadPool,
                    isa: KernelISA = .detected) {
@@ -71,12 +70,17 @@ public func matmul(_ x: UnsafePointer<Float>, rows: Int, packed: PackedWeights, 
         if pool.threadCount == 1 { for block in 0..<blocks { work.run(index: block, thread: 0) } } else { pool.parallelFor(blocks, work) }
         return
     }
-    if pool.threadCount == 1 || panels == 1 || 2 * rows * k * n < 8_000_000 {
+    if pool.threadCount == 1 || panels == 1 || 2 * rows * k * n < matmulSplitFLOPs {
         panelsTask.run(panels: 0..<panels)
         return
     }
     pool.parallelFor(panels, panelsTask)
 }
+
+/// Products smaller than this many FLOPs run on the calling thread. With the pool's workers spinning briefly
+/// between jobs, splitting pays from about 1 MFLOP (≈ 5 µs on one core): one 9-token MiniLM query went from
+/// 1.96 ms (8 MFLOP threshold) to 1.44 ms (0.5 MFLOP) on two threads.
+let matmulSplitFLOPs = 1_000_000
 
 /// Rows per block of a tall product (see `matmul`). Measured on Zen 5 with `apus bench matmul` (KC = 256): 48 rows
 /// gave 82–87 % of the FMA peak on MiniLM shapes against 77–84 % for 96 and 45–85 % for 144 (L2 contention

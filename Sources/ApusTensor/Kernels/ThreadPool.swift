@@ -1,3 +1,4 @@
+import CApusKernels
 import Foundation
 
 /// A fixed set of threads that runs the iterations of a loop in parallel (`parallelFor`).
@@ -114,18 +115,31 @@ private final class WorkerCrew: @unchecked Sendable {
     /// Iterations handed out per grab: big enough to keep lock traffic low, small enough to balance load.
     private var chunk = 1
     private var stopping = false
+    /// Copies of `generation` and `busy` that threads watch without the lock while spinning briefly before
+    /// sleeping (`apus_spin_until_changed`): a sleeping thread takes 10–25 µs to wake, and a forward pass
+    /// submits jobs microseconds apart. Written only under the lock.
+    private let watched = UnsafeMutablePointer<UInt64>.allocate(capacity: 2)
+    private var generationWord: UnsafeMutablePointer<UInt64> { watched }
+    private var busyWord: UnsafeMutablePointer<UInt64> { watched + 1 }
+    /// How long a thread spins before it sleeps.
+    private static let spinSeconds = 100e-6
 
     /// Workers plus the submitting thread.
     private let threadCount: Int
 
     init(workerCount: Int) {
         threadCount = workerCount + 1
+        watched.initialize(repeating: 0, count: 2)
         for number in 0..<workerCount {
             let thread = Thread { [self] in self.workLoop(thread: number + 1) }
             thread.name = "apus.worker.\(number + 1)"
             thread.stackSize = 8 << 20
             thread.start()
         }
+    }
+
+    deinit {
+        watched.deallocate()
     }
 
     /// Runs `invoke(context, index, thread)` over `0..<count` on the caller and the workers; false (nothing
@@ -143,6 +157,7 @@ private final class WorkerCrew: @unchecked Sendable {
         chunk = max(1, count / (participants * 4))
         openSlots = participants - 1
         generation &+= 1
+        apus_atomic_store_u64(generationWord, generation)
         condition.broadcast()
         condition.unlock()
 
@@ -150,7 +165,13 @@ private final class WorkerCrew: @unchecked Sendable {
 
         condition.lock()
         openSlots = 0
-        while busy > 0 { condition.wait() }
+        while busy > 0 {
+            let seen = UInt64(busy)
+            condition.unlock()
+            let changed = apus_spin_until_changed(busyWord, seen, Self.spinSeconds) == 1
+            condition.lock()
+            if !changed { while busy > 0 && UInt64(busy) == seen { condition.wait() } }
+        }
         self.job = nil
         condition.unlock()
         return true
@@ -173,25 +194,34 @@ private final class WorkerCrew: @unchecked Sendable {
         var seenGeneration: UInt64 = 0
         condition.lock()
         while true {
+            if generation == seenGeneration && !stopping {
+                condition.unlock()
+                _ = apus_spin_until_changed(generationWord, seenGeneration, Self.spinSeconds)
+                condition.lock()
+            }
             while generation == seenGeneration && !stopping { condition.wait() }
             if stopping { break }
             seenGeneration = generation
             guard openSlots > 0, let job else { continue }
             openSlots -= 1
             busy += 1
+            apus_atomic_store_u64(busyWord, UInt64(busy))
             condition.unlock()
             runIterations(job, thread: thread)
             condition.lock()
             busy -= 1
+            apus_atomic_store_u64(busyWord, UInt64(busy))
             if busy == 0 { condition.broadcast() }
         }
         condition.unlock()
     }
 
-    /// Asks the workers to exit once idle.
+    /// Asks the workers to exit once idle. (The crew itself lives until the last worker exits: each holds it.)
     func stop() {
         condition.lock()
         stopping = true
+        generation &+= 1
+        apus_atomic_store_u64(generationWord, generation)
         condition.broadcast()
         condition.unlock()
     }

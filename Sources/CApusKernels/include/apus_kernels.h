@@ -41,6 +41,14 @@ void apus_pack_strided(const float *b, int ldb, int n, int k, int b_is_nk, float
 void apus_sgemm_packed(apus_isa isa, const float *x, int ldx, int m, int k, const float *packed, int n,
                        int panel_begin, int panel_end, const float *bias, int activation, float *y, int ldy);
 
+/// Atomically stores `value` at `word` (release order), for a value other threads watch with
+/// apus_spin_until_changed.
+void apus_atomic_store_u64(uint64_t *word, uint64_t value);
+
+/// Spins (with the CPU's pause hint) until `*word` differs from `seen` or `seconds` have passed; returns 1 if it
+/// changed. Bounded, so an idle pool goes back to sleeping.
+int apus_spin_until_changed(const uint64_t *word, uint64_t seen, double seconds);
+
 /// Runs 64 × `iterations` dependent integer additions (one cycle each), so cycles / seconds is the clock the
 /// core runs at. Returns a value the caller must keep (0 where no probe exists for the architecture).
 long apus_probe_dependent_adds(long iterations);
