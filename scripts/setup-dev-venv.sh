@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes <repo>/.venv (gitignored) with the pinned dev-only Python packages of scripts/requirements-dev.txt:
-# torch (CPU), transformers, tokenizers, sentence-transformers, safetensors, numpy. Only the fixture and
+# torch (CPU), transformers, tokenizers, sentence-transformers, safetensors, numpy, onnx, onnxruntime. Only the fixture and
 # benchmark scripts use it; building and testing Apus never does.
 #
 # Idempotent: reinstalls only when requirements-dev.txt changed since the last successful run.

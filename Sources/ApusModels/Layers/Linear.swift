@@ -94,8 +94,8 @@ public struct Linear: Sendable {
             matmul(x, rows: rows, packed: packed, bias: bias?.pointer, activation: activation, output: output, pool: pool)
         case .bf16(let packed):
             let rounded = scratch.bindMemory(to: UInt16.self, capacity: bf16ScratchCount(rows: rows, inFeatures: inFeatures))
-            matmulBF16(x, rows: rows, packed: packed, bias: bias?.pointer, output: output, scratch: rounded, pool: pool)
-            if let activation { applyActivation(activation, output, count: rows * outFeatures, pool: pool) }
+            matmulBF16(x, rows: rows, packed: packed, bias: bias?.pointer, activation: activation, output: output,
+                       scratch: rounded, pool: pool)
         }
     }
 }

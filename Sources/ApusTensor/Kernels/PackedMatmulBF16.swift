@@ -2,8 +2,8 @@ import CApusKernels
 
 // bf16 linear layers: weights rounded to bf16 once at load, activations rounded on each call, products summed in
 // fp32 (see CApusKernels/include/apus_bf16.h). On CPUs with AVX-512 BF16 one vdpbf16ps does twice the
-// multiply-adds of an fp32 FMA and the operands take half the memory traffic; the price is ≈ 3 significant
-// decimal digits in the inputs (each rounding has relative error ≤ 2⁻⁹), which embedding models tolerate.
+// multiply-adds of an fp32 FMA and the operands take half the memory traffic; the price is the inputs'
+// precision: 8 significant bits, so each rounding has relative error ≤ 2⁻⁸ (on uniform data ‖Δy‖/‖y‖ ≈ 2e-3).
 
 /// Which code path the bf16 matrix product takes. `detected` is the best this machine supports; tests force
 /// the others to check every path against `matmulBF16Reference`.
@@ -39,7 +39,8 @@ final class BFloat16Storage: @unchecked Sendable {
 
     /// Zero-initialised memory of `count` values.
     init(allocating count: Int) {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<UInt16>.stride, alignment: 64)
+        let byteCount = max(count, 1) * MemoryLayout<UInt16>.stride
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
         pointer = raw.bindMemory(to: UInt16.self, capacity: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
         self.count = count
@@ -84,30 +85,63 @@ public func bf16ScratchCount(rows: Int, inFeatures: Int) -> Int {
     rows * ((inFeatures + 1) / 2 * 2)
 }
 
-/// y[rows, outFeatures] = x[rows, inFeatures] · Wᵀ (+ bias) with x and W rounded to bf16 and fp32 sums, on
-/// `isa`'s micro-kernels.
+/// y[rows, outFeatures] = activation(x[rows, inFeatures] · Wᵀ (+ bias)) with x and W rounded to bf16 and fp32
+/// sums, on `isa`'s micro-kernels.
 ///
 /// x is rounded once into `scratch` (at least `bf16ScratchCount(rows:inFeatures:)` values, so this function
-/// allocates nothing); then, as in `matmul`, each 32-column panel is one task for the pool when the product is
-/// large enough to pay for waking a worker (≥ 8 MFLOP), and smaller products run on the calling thread.
+/// allocates nothing); then the work is split as in `matmul`: tall products by blocks of rows, others by panel
+/// above `matmulSplitFLOPs`. Bias and activation are applied to each output tile while it is in cache.
 public func matmulBF16(_ x: UnsafePointer<Float>, rows: Int, packed: PackedWeightsBF16, bias: UnsafePointer<Float>?,
-                       output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<UInt16>, pool: ThreadPool,
-                       isa: BF16KernelISA = .detected) {
+                       activation: Activation? = nil, output: UnsafeMutablePointer<Float>,
+                       scratch: UnsafeMutablePointer<UInt16>, pool: ThreadPool, isa: BF16KernelISA = .detected) {
+    precondition(isa.rawValue <= BF16KernelISA.detected.rawValue, "\(isa) is not supported on this CPU")
     let panels = packed.panelCount
     let k = packed.inFeatures, n = packed.outFeatures
     apus_convert_rows_bf16_isa(isa.cValue, x, Int32(k), Int32(rows), Int32(k), scratch)
-    let shared = UncheckedSendable((x: UnsafePointer(scratch), weights: UnsafePointer(packed.storage.pointer),
-                                    bias: bias, output: output))
-    let run = { (begin: Int, end: Int) in
-        let (x, weights, bias, output) = shared.value
-        apus_sbgemm_bf16_packed(isa.cValue, x, Int32(rows), Int32(k), weights, Int32(n), Int32(begin), Int32(end),
-                                bias, output, Int32(n))
-    }
-    if pool.threadCount == 1 || panels == 1 || 2 * rows * k * n < 8_000_000 {
-        run(0, panels)
+    let product = BF16Product(isa: isa, x: UnsafePointer(scratch), rows: rows, k: k, n: n,
+                              weights: UnsafePointer(packed.storage.pointer), bias: bias,
+                              activation: activation?.cValue ?? APUS_ACTIVATION_NONE, output: output, panels: panels)
+    if rows >= 2 * matmulRowBlock {
+        let blocks = (rows + matmulRowBlock - 1) / matmulRowBlock
+        let work = BF16Product.RowBlocks(product: product)
+        if pool.threadCount == 1 { for block in 0..<blocks { work.run(index: block, thread: 0) } } else { pool.parallelFor(blocks, work) }
         return
     }
-    pool.parallelFor(panels) { panel in run(panel, panel + 1) }
+    if pool.threadCount == 1 || panels == 1 || 2 * rows * k * n < matmulSplitFLOPs {
+        product.run(rows: 0..<rows, panels: 0..<panels)
+        return
+    }
+    pool.parallelFor(panels, product)
+}
+
+/// One bf16 product; as a loop body, iteration `i` computes panel `i` for all rows.
+struct BF16Product: ParallelLoopBody {
+    let isa: BF16KernelISA
+    let x: UnsafePointer<UInt16>
+    let rows, k, n: Int
+    let weights: UnsafePointer<UInt16>
+    let bias: UnsafePointer<Float>?
+    let activation: apus_activation
+    let output: UnsafeMutablePointer<Float>
+    let panels: Int
+
+    func run(rows range: Range<Int>, panels panelRange: Range<Int>) {
+        let rowStride = (k + 1) / 2 * 2
+        apus_sbgemm_bf16_packed(isa.cValue, x + range.lowerBound * rowStride, Int32(range.count), Int32(k), weights, Int32(n),
+                                Int32(panelRange.lowerBound), Int32(panelRange.upperBound), bias, Int32(activation.rawValue),
+                                output + range.lowerBound * n, Int32(n))
+    }
+
+    func run(index: Int, thread: Int) { run(rows: 0..<rows, panels: index..<(index + 1)) }
+
+    /// Iteration `i` computes rows `i·matmulRowBlock ..< (i+1)·matmulRowBlock`, all panels.
+    struct RowBlocks: ParallelLoopBody {
+        let product: BF16Product
+        func run(index: Int, thread: Int) {
+            let first = index * matmulRowBlock
+            product.run(rows: first..<min(first + matmulRowBlock, product.rows), panels: 0..<product.panels)
+        }
+    }
 }
 
 /// `value` rounded to the nearest bf16 (ties to even), as a Float: the rounding every bf16 path applies, written

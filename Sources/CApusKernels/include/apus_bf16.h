@@ -1,6 +1,6 @@
 // bf16 matrix products: weights rounded to bf16 once at load, activations rounded per call, products summed
 // in fp32. bf16 keeps fp32's exponent and 8 significant bits, so a product of two bf16 values is exact in fp32
-// and only the inputs lose precision (relative error ≤ 2⁻⁹ each). AVX-512 BF16's vdpbf16ps does 32 such
+// and only the inputs lose precision (relative error ≤ 2⁻⁸ each). AVX-512 BF16's vdpbf16ps does 32 such
 // multiply-adds per instruction, twice the work of an fp32 FMA, and the operands take half the bytes.
 //
 // Rounding (every path, so all give the same bits): round to nearest, ties to even; NaN stays NaN (quieted);
@@ -48,11 +48,12 @@ void apus_convert_rows_bf16(const float *x, int ldx, int m, int k, uint16_t *out
 /// apus_convert_rows_bf16 on a given path (which must be supported), so tests can compare the paths' bits.
 void apus_convert_rows_bf16_isa(apus_isa_bf16 isa, const float *x, int ldx, int m, int k, uint16_t *out);
 
-/// y[m, n] (row stride ldy) = x · Wᵀ (+ bias[n] when not NULL), for the panels [panel_begin, panel_end) of W
+/// y[m, n] (row stride ldy) = act(x · Wᵀ (+ bias[n] when not NULL)), for the panels [panel_begin, panel_end) of W
 /// packed by apus_pack_weights_bf16. x is bf16 from apus_convert_rows_bf16 (row stride ceil(k/2)·2). Sums are
-/// fp32. Columns past n in the last panel are not written.
+/// fp32. Columns past n in the last panel are not written. `activation` is an apus_activation value
+/// (apus_elementwise.h; 0 for none), applied in fp32 to each output tile while it is in cache.
 void apus_sbgemm_bf16_packed(apus_isa_bf16 isa, const uint16_t *x_bf16, int m, int k, const uint16_t *packed, int n,
-                             int panel_begin, int panel_end, const float *bias, float *y, int ldy);
+                             int panel_begin, int panel_end, const float *bias, int activation, float *y, int ldy);
 
 #ifdef __cplusplus
 }
