@@ -9,9 +9,9 @@ of R repeats (3) every engine runs once, in turn (apus-fp32, sentence-transforme
 the order rotates by one each repeat), so all of them see the same machine conditions.
 
 What is timed, inside each engine's own process (never process start-up, Python imports or model loading):
-  seconds        one embedding of all N texts, after the model is loaded and has embedded the query once (the
-                 peers also warm up on one batch; `apus bench embed --repeats 1` does not); writing the vectors
-                 comes after.
+  seconds        one embedding of all N texts, after the model is loaded, has embedded the query once and has
+                 warmed up on one batch (every engine, `apus bench embed` included); writing the vectors comes
+                 after.
                    apus                   the embedding loop as `apus bench embed` measures it in its own process
                                           (its JSON's median_seconds of --repeats 1):
                                           APUS_BINARY bench embed --model M --input FILE --texts N --batch-size B

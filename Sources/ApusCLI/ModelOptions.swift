@@ -28,7 +28,13 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads the embedder, turning library errors into messages on stderr.
     func loadEmbedder() throws -> SentenceEmbedder {
-        try SentenceEmbedder(modelDirectory: directory(), threads: threads, precision: precision)
+        if precision == .bf16 && BF16KernelISA.detected == .portable {
+            FileHandle.standardError.write(Data("""
+                apus: this CPU has no AVX-512 BF16; --precision bf16 runs on the portable path (same results, \
+                slower than fp32)\n
+                """.utf8))
+        }
+        return try SentenceEmbedder(modelDirectory: directory(), threads: threads, precision: precision)
     }
 }
 

@@ -143,6 +143,9 @@ tile_avx512bf16(const uint16_t *x, int ldx, const int mr, int kc, const uint16_t
         }
     }
     for (int p = 0; p < kc; p++) {
+        // 8 KiB ahead, as in sgemm_packed.c: few-row products stream the weights from memory.
+        _mm_prefetch((const char *)(b + (size_t)(p + 64) * 2 * APUS_BF16_PANEL_WIDTH), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b + (size_t)(p + 64) * 2 * APUS_BF16_PANEL_WIDTH + 32), _MM_HINT_T0);
         const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b + (size_t)p * 2 * APUS_BF16_PANEL_WIDTH);
         const __m512bh b1 = (__m512bh)_mm512_loadu_si512(b + (size_t)p * 2 * APUS_BF16_PANEL_WIDTH + 32);
 #pragma clang loop unroll(full)

@@ -20,12 +20,23 @@ void apus_pack_strided(const float *b, int ldb, int n, int k, int b_is_nk, float
     const int panels = (n + APUS_PANEL_WIDTH - 1) / APUS_PANEL_WIDTH;
     for (int panel = 0; panel < panels; panel++) {
         float *out = packed + (size_t)panel * k * APUS_PANEL_WIDTH;
-        for (int p = 0; p < k; p++) {
-            for (int j = 0; j < APUS_PANEL_WIDTH; j++) {
-                const int column = panel * APUS_PANEL_WIDTH + j;
-                float value = 0.0f;
-                if (column < n) value = b_is_nk ? b[(size_t)column * ldb + p] : b[(size_t)p * ldb + column];
-                out[(size_t)p * APUS_PANEL_WIDTH + j] = value;
+        const int first = panel * APUS_PANEL_WIDTH;
+        const int valid = n - first < APUS_PANEL_WIDTH ? n - first : APUS_PANEL_WIDTH;
+        if (b_is_nk) {
+            // Transpose: read each of the panel's rows of W contiguously, write it down a column of the panel
+            // (the panel, k × 128 bytes, stays in L1 for attention's head sizes).
+            for (int j = 0; j < valid; j++) {
+                const float *row = b + (size_t)(first + j) * ldb;
+                for (int p = 0; p < k; p++) out[(size_t)p * APUS_PANEL_WIDTH + j] = row[p];
+            }
+            for (int j = valid; j < APUS_PANEL_WIDTH; j++)
+                for (int p = 0; p < k; p++) out[(size_t)p * APUS_PANEL_WIDTH + j] = 0.0f;
+        } else {
+            // Already k-major: copy `valid` floats per row and zero the rest of the panel row.
+            for (int p = 0; p < k; p++) {
+                float *destination = out + (size_t)p * APUS_PANEL_WIDTH;
+                memcpy(destination, b + (size_t)p * ldb + first, (size_t)valid * sizeof(float));
+                if (valid < APUS_PANEL_WIDTH) memset(destination + valid, 0, (size_t)(APUS_PANEL_WIDTH - valid) * sizeof(float));
             }
         }
     }
@@ -81,6 +92,12 @@ tile_avx512(const float *x, int ldx, const int mr, int kc, const float *b, float
         }
     }
     for (int p = 0; p < kc; p++) {
+        // Prefetch the panel 64 rows (8 KiB) ahead. For few rows (a single query) the product streams weights
+        // from memory and the hardware prefetcher alone left the kernel waiting: with this, one 9-token MiniLM
+        // query went from 1.9 ms to 0.8 ms; distances 8/16/32/128 measured 1.2/1.05/0.94/0.81 ms. Prefetches
+        // past the block's end are harmless (they never fault).
+        _mm_prefetch((const char *)(b + (size_t)(p + 64) * APUS_PANEL_WIDTH), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b + (size_t)(p + 64) * APUS_PANEL_WIDTH + 16), _MM_HINT_T0);
         const __m512 b0 = _mm512_loadu_ps(b + (size_t)p * APUS_PANEL_WIDTH);
         const __m512 b1 = _mm512_loadu_ps(b + (size_t)p * APUS_PANEL_WIDTH + 16);
 #pragma clang loop unroll(full)
