@@ -236,10 +236,3 @@ struct Job: @unchecked Sendable {
     let context: UnsafeRawPointer
     let invoke: Invoke
 }
-
-/// Carries a value across threads where the caller guarantees the accesses do not race: the kernels hand
-/// each iteration disjoint output ranges and read-only inputs.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
