@@ -52,29 +52,14 @@ public struct PackedWeights: Sendable {
 /// y[rows, outFeatures] = activation(x[rows, inFeatures] · Wᵀ (+ bias)) with W packed, on `isa`'s micro-kernels;
 /// bias and activation are applied to each output tile while it is still in cache.
 ///
-/// Tall products (≥ 2 × `matmulRowBlock` rows) are split by blocks of rows; shorter ones by 32-column panel when
-/// above `matmulSplitFLOPs`, so even a single short query's layers use both cores.
+/// The work is split over `pool` as `runSplit` describes.
 public func matmul(_ x: UnsafePointer<Float>, rows: Int, packed: PackedWeights, bias: UnsafePointer<Float>?,
                    activation: Activation? = nil, output: UnsafeMutablePointer<Float>, pool: ThreadPool,
                    isa: KernelISA = .detected) {
-    let panels = packed.panelCount
-    let k = packed.inFeatures, n = packed.outFeatures
-    let panelsTask = PanelProduct(isa: isa, x: x, rows: rows, k: k, n: n, weights: UnsafePointer(packed.storage.pointer),
-                                  bias: bias, activation: activation?.cValue ?? APUS_ACTIVATION_NONE, output: output)
-    // Tall products go block of rows by block of rows, each block through every panel: the block's rows of x
-    // (rowBlock × k floats) stay in L2 while all of W streams past once per block. Short ones split by panel.
-    let rowBlock = matmulRowBlock
-    if rows >= 2 * rowBlock {
-        let blocks = (rows + rowBlock - 1) / rowBlock
-        let work = RowBlockProduct(product: panelsTask, rowBlock: rowBlock, panels: panels)
-        if pool.threadCount == 1 { for block in 0..<blocks { work.run(index: block, thread: 0) } } else { pool.parallelFor(blocks, work) }
-        return
-    }
-    if pool.threadCount == 1 || panels == 1 || 2 * rows * k * n < matmulSplitFLOPs {
-        panelsTask.run(panels: 0..<panels)
-        return
-    }
-    pool.parallelFor(panels, panelsTask)
+    let product = FP32Product(isa: isa, x: x, rows: rows, k: packed.inFeatures, n: packed.outFeatures,
+                              panels: packed.panelCount, weights: UnsafePointer(packed.storage.pointer), bias: bias,
+                              activation: activation?.cValue ?? APUS_ACTIVATION_NONE, output: output)
+    runSplit(product, pool: pool)
 }
 
 /// Products smaller than this many FLOPs run on the calling thread. With the pool's workers spinning briefly
@@ -82,42 +67,66 @@ public func matmul(_ x: UnsafePointer<Float>, rows: Int, packed: PackedWeights, 
 /// 1.96 ms (8 MFLOP threshold) to 1.44 ms (0.5 MFLOP) on two threads.
 let matmulSplitFLOPs = 1_000_000
 
-/// Rows per block of a tall product (see `matmul`). Measured on Zen 5 with `apus bench matmul` (KC = 256): 48 rows
-/// gave 82–87 % of the FMA peak on MiniLM shapes against 77–84 % for 96 and 45–85 % for 144 (L2 contention
+/// Rows per block of a tall product (see `runSplit`). Measured on Zen 5 with `apus bench matmul` (KC = 256): 48
+/// rows gave 82–87 % of the FMA peak on MiniLM shapes against 77–84 % for 96 and 45–85 % for 144 (L2 contention
 /// between the two cores); the x block is then 48 × k floats, 72 KiB at k = 384.
 let matmulRowBlock = 48
 
-/// A tall product split by blocks of rows: iteration `i` computes rows `i·rowBlock ..< (i+1)·rowBlock`, all panels.
-struct RowBlockProduct: ParallelLoopBody {
-    let product: PanelProduct
-    let rowBlock: Int
-    let panels: Int
+/// A packed product `y = x · Wᵀ` that can compute any rectangle of rows × 32-column panels: what `runSplit` needs
+/// to share one work-splitting policy between the fp32 and bf16 kernels.
+protocol PanelledProduct {
+    var rows: Int { get }
+    var k: Int { get }
+    var n: Int { get }
+    var panels: Int { get }
+    func run(rows: Range<Int>, panels: Range<Int>)
+}
 
-    func run(index: Int, thread: Int) {
-        let first = index * rowBlock
-        let count = min(rowBlock, product.rows - first)
-        apus_sgemm_packed(product.isa.cValue, product.x + first * product.k, Int32(product.k), Int32(count), Int32(product.k),
-                          product.weights, Int32(product.n), 0, Int32(panels), product.bias, Int32(product.activation.rawValue),
-                          product.output + first * product.n, Int32(product.n))
+/// Runs `product` on `pool`: tall products (≥ 2 × `matmulRowBlock` rows) block of rows by block of rows, each block
+/// through every panel, so the block's rows of x stay in L2 while W streams past once per block; shorter ones
+/// split by panel when above `matmulSplitFLOPs` (so even one short query's layers use both cores), else on the
+/// calling thread.
+func runSplit<Product: PanelledProduct>(_ product: Product, pool: ThreadPool) {
+    if product.rows >= 2 * matmulRowBlock {
+        let blocks = (product.rows + matmulRowBlock - 1) / matmulRowBlock
+        pool.parallelFor(blocks, ByRowBlock(product: product))
+    } else if pool.threadCount == 1 || product.panels == 1 || 2 * product.rows * product.k * product.n < matmulSplitFLOPs {
+        product.run(rows: 0..<product.rows, panels: 0..<product.panels)
+    } else {
+        pool.parallelFor(product.panels, ByPanel(product: product))
     }
 }
 
-/// One packed product, split by 32-column panel: iteration `i` computes panel `i`.
-struct PanelProduct: ParallelLoopBody {
+/// Iteration `i` computes rows `i·matmulRowBlock ..< (i+1)·matmulRowBlock`, all panels.
+private struct ByRowBlock<Product: PanelledProduct>: ParallelLoopBody {
+    let product: Product
+    func run(index: Int, thread: Int) {
+        let first = index * matmulRowBlock
+        product.run(rows: first..<min(first + matmulRowBlock, product.rows), panels: 0..<product.panels)
+    }
+}
+
+/// Iteration `i` computes panel `i`, all rows.
+private struct ByPanel<Product: PanelledProduct>: ParallelLoopBody {
+    let product: Product
+    func run(index: Int, thread: Int) { product.run(rows: 0..<product.rows, panels: index..<(index + 1)) }
+}
+
+/// One fp32 packed product.
+struct FP32Product: PanelledProduct {
     let isa: KernelISA
     let x: UnsafePointer<Float>
-    let rows, k, n: Int
+    let rows, k, n, panels: Int
     let weights: UnsafePointer<Float>
     let bias: UnsafePointer<Float>?
     let activation: apus_activation
     let output: UnsafeMutablePointer<Float>
 
-    func run(panels: Range<Int>) {
-        apus_sgemm_packed(isa.cValue, x, Int32(k), Int32(rows), Int32(k), weights, Int32(n), Int32(panels.lowerBound),
-                          Int32(panels.upperBound), bias, Int32(activation.rawValue), output, Int32(n))
+    func run(rows range: Range<Int>, panels panelRange: Range<Int>) {
+        apus_sgemm_packed(isa.cValue, x + range.lowerBound * k, Int32(k), Int32(range.count), Int32(k), weights, Int32(n),
+                          Int32(panelRange.lowerBound), Int32(panelRange.upperBound), bias, Int32(activation.rawValue),
+                          output + range.lowerBound * n, Int32(n))
     }
-
-    func run(index: Int, thread: Int) { run(panels: index..<(index + 1)) }
 }
 
 /// C[m, n] (row stride ldc) = alpha · A[m, k] · B, with B given as `[n, k]` (`bTransposed`) or `[k, n]`, each with

@@ -89,8 +89,8 @@ public func bf16ScratchCount(rows: Int, inFeatures: Int) -> Int {
 /// sums, on `isa`'s micro-kernels.
 ///
 /// x is rounded once into `scratch` (at least `bf16ScratchCount(rows:inFeatures:)` values, so this function
-/// allocates nothing); then the work is split as in `matmul`: tall products by blocks of rows, others by panel
-/// above `matmulSplitFLOPs`. Bias and activation are applied to each output tile while it is in cache.
+/// allocates nothing); then the work is split over `pool` as `runSplit` describes. Bias and activation are
+/// applied to each output tile while it is in cache.
 public func matmulBF16(_ x: UnsafePointer<Float>, rows: Int, packed: PackedWeightsBF16, bias: UnsafePointer<Float>?,
                        activation: Activation? = nil, output: UnsafeMutablePointer<Float>,
                        scratch: UnsafeMutablePointer<UInt16>, pool: ThreadPool, isa: BF16KernelISA = .detected) {
@@ -101,21 +101,11 @@ public func matmulBF16(_ x: UnsafePointer<Float>, rows: Int, packed: PackedWeigh
     let product = BF16Product(isa: isa, x: UnsafePointer(scratch), rows: rows, k: k, n: n,
                               weights: UnsafePointer(packed.storage.pointer), bias: bias,
                               activation: activation?.cValue ?? APUS_ACTIVATION_NONE, output: output, panels: panels)
-    if rows >= 2 * matmulRowBlock {
-        let blocks = (rows + matmulRowBlock - 1) / matmulRowBlock
-        let work = BF16Product.RowBlocks(product: product)
-        if pool.threadCount == 1 { for block in 0..<blocks { work.run(index: block, thread: 0) } } else { pool.parallelFor(blocks, work) }
-        return
-    }
-    if pool.threadCount == 1 || panels == 1 || 2 * rows * k * n < matmulSplitFLOPs {
-        product.run(rows: 0..<rows, panels: 0..<panels)
-        return
-    }
-    pool.parallelFor(panels, product)
+    runSplit(product, pool: pool)
 }
 
-/// One bf16 product; as a loop body, iteration `i` computes panel `i` for all rows.
-struct BF16Product: ParallelLoopBody {
+/// One bf16 product on rows of x already rounded to bf16.
+struct BF16Product: PanelledProduct {
     let isa: BF16KernelISA
     let x: UnsafePointer<UInt16>
     let rows, k, n: Int
@@ -130,17 +120,6 @@ struct BF16Product: ParallelLoopBody {
         apus_sbgemm_bf16_packed(isa.cValue, x + range.lowerBound * rowStride, Int32(range.count), Int32(k), weights, Int32(n),
                                 Int32(panelRange.lowerBound), Int32(panelRange.upperBound), bias, Int32(activation.rawValue),
                                 output + range.lowerBound * n, Int32(n))
-    }
-
-    func run(index: Int, thread: Int) { run(rows: 0..<rows, panels: index..<(index + 1)) }
-
-    /// Iteration `i` computes rows `i·matmulRowBlock ..< (i+1)·matmulRowBlock`, all panels.
-    struct RowBlocks: ParallelLoopBody {
-        let product: BF16Product
-        func run(index: Int, thread: Int) {
-            let first = index * matmulRowBlock
-            product.run(rows: first..<min(first + matmulRowBlock, product.rows), panels: 0..<product.panels)
-        }
     }
 }
 

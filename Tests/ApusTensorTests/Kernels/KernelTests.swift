@@ -115,17 +115,4 @@ struct KernelTests {
         #expect(Activation(huggingFaceName: "gelu_pytorch_tanh") == .geluTanh)
         #expect(Activation(huggingFaceName: "mish") == nil)
     }
-
-    @Test(arguments: [0, 1, 2, 3, 1000])
-    func threadPoolCoversEveryIndexOnce(count: Int) {
-        for threads in [1, 2, 3] {
-            let counts = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
-            counts.initialize(repeating: 0, count: max(count, 1))
-            defer { counts.deallocate() }
-            let target = UncheckedSendable(counts)
-            ThreadPool(threadCount: threads).parallelFor(count) { index in target.value[index] += 1 }
-            #expect((0..<count).allSatisfy { counts[$0] == 1 }, "\(count) items on \(threads) threads")
-        }
-    }
 }
-

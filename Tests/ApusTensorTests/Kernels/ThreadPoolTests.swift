@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import Testing
 @testable import ApusTensor
@@ -74,5 +75,27 @@ struct ThreadPoolTests {
 
     @Test func machineCountIsPositive() {
         #expect(ThreadPool.machine >= 1)
+    }
+
+    /// Records, per index, the thread that ran it (+1, so 0 means "never ran").
+    struct RecordingBody: ParallelLoopBody {
+        let threads: UnsafeMutablePointer<Int>
+        func run(index: Int, thread: Int) {
+            threads[index] += thread + 1
+            usleep(UInt32(index % 3)) // uneven work, so both threads take part
+        }
+    }
+
+    /// The loop-body-value form covers every index once, and reports thread numbers in `0..<threadCount`, so
+    /// per-thread scratch indexed by them stays in bounds.
+    @Test(arguments: [1, 2, 3])
+    func loopBodiesSeeValidThreadNumbers(threads: Int) {
+        let count = 500
+        let seen = UnsafeMutablePointer<Int>.allocate(capacity: count)
+        seen.initialize(repeating: 0, count: count)
+        defer { seen.deallocate() }
+        let pool = ThreadPool(threadCount: threads)
+        pool.parallelFor(count, RecordingBody(threads: seen))
+        #expect((0..<count).allSatisfy { seen[$0] >= 1 && seen[$0] <= threads }, "\(threads) threads")
     }
 }
