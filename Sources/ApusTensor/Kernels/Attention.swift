@@ -42,8 +42,9 @@ let attentionKeyTile = 128
 /// the tokens before it. `sequenceOffsets` holds each sequence's first row plus the total row count.
 ///
 /// One task per (sequence, head) spread over `pool`; each thread works in its own slice of `scratch`, which
-/// must hold `attentionScratchCount(longestSequence:headSize:threads:)` floats, so nothing is allocated. Short sequences (≤ `attentionFullScoresLimit`) compute the
-/// score matrix in one product; longer ones stream key tiles through an online softmax (flash-attention style).
+/// must hold `attentionScratchCount(longestSequence:headSize:threads:)` floats, so nothing is allocated. Short
+/// sequences (≤ `attentionFullScoresLimit`) compute the score matrix in one product; longer ones stream key
+/// tiles through an online softmax (flash-attention style).
 public func packedAttention(_ operands: AttentionOperands, sequenceOffsets: [Int], causal: Bool = false,
                             scratch: UnsafeMutablePointer<Float>, pool: ThreadPool, isa: KernelISA = .detected) {
     let sequenceCount = sequenceOffsets.count - 1
@@ -84,17 +85,19 @@ public func attentionScratchCount(longestSequence: Int, headSize: Int, threads: 
     attentionScratchCount(length: longestSequence, headSize: headSize) * threads
 }
 
-/// Floats of scratch one thread needs for a sequence of `length` tokens.
+/// Floats of scratch one thread needs for sequences of up to `length` tokens: enough for the whole-score path of
+/// the shorter sequences of a batch and for the tiled path of the longest.
 func attentionScratchCount(length: Int, headSize: Int) -> Int {
-    if length <= attentionFullScoresLimit {
-        return length * length + max(packedScratchCount(n: length, k: headSize), packedScratchCount(n: headSize, k: length))
-    }
+    let short = min(length, attentionFullScoresLimit)
+    let fullScores = short * short + max(packedScratchCount(n: short, k: headSize), packedScratchCount(n: headSize, k: short))
+    guard length > attentionFullScoresLimit else { return fullScores }
     let keyTiles = (length + attentionKeyTile - 1) / attentionKeyTile
-    return packedScratchCount(n: length, k: headSize)                       // all keys, packed
+    let tiled = packedScratchCount(n: length, k: headSize)                  // all keys, packed
         + keyTiles * packedScratchCount(n: headSize, k: attentionKeyTile)   // values, packed per key tile
         + attentionQueryTile * attentionKeyTile                             // one score tile
         + 2 * attentionQueryTile * headSize                                 // context accumulator, P·V of a tile
         + 2 * attentionQueryTile                                            // running maximum and sum per row
+    return max(fullScores, tiled)
 }
 
 /// One (sequence, head) of `packedAttention`.

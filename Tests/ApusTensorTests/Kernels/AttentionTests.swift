@@ -40,10 +40,14 @@ struct AttentionTests {
             let expected = run { packedAttentionReference($0, sequenceOffsets: offsets, causal: causal) }
             let pool = ThreadPool(threadCount: threads)
             let longest = lengths.max() ?? 0
-            let scratch = UnsafeMutablePointer<Float>.allocate(
-                capacity: max(1, attentionScratchCount(longestSequence: longest, headSize: headSize, threads: threads)))
+            // A guard region after the scratch the function asks for: it must stay untouched.
+            let needed = attentionScratchCount(longestSequence: longest, headSize: headSize, threads: threads), guardCount = 4096
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: needed + guardCount)
+            scratch.initialize(repeating: 0, count: needed)
+            (scratch + needed).initialize(repeating: 12345, count: guardCount)
             defer { scratch.deallocate() }
             let actual = run { packedAttention($0, sequenceOffsets: offsets, causal: causal, scratch: scratch, pool: pool, isa: isa) }
+            if !(0..<guardCount).allSatisfy({ scratch[needed + $0] == 12345 }) { return .infinity } // wrote past its scratch
             var worst: Float = 0
             for row in 0..<tokens {
                 for column in 0..<outputStride {
@@ -74,7 +78,9 @@ struct AttentionTests {
     @Test(arguments: [false, true])
     func longSequencesMatchTheDefinition(causal: Bool) {
         let long = attentionFullScoresLimit + 77
-        let problem = Problem(heads: 2, headSize: 32, lengths: [long, 3, attentionFullScoresLimit + 1], seed: 2, magnitude: 1.5)
+        // A sequence at the limit beside longer ones: the whole-score path needs more scratch than the tiled one.
+        let problem = Problem(heads: 2, headSize: 32, lengths: [long, 3, attentionFullScoresLimit, attentionFullScoresLimit + 1],
+                              seed: 2, magnitude: 1.5)
         for isa in KernelISA.available {
             let error = problem.compare(causal: causal, threads: 2, isa: isa)
             #expect(error < 2e-6, "\(isa), causal \(causal): max error \(error)")
