@@ -1,6 +1,7 @@
 // malloc, calloc, realloc and the aligned allocators are defined here and forward to glibc's own entry points
 // (__libc_malloc, ...); the test executable's definitions take precedence over libc's for the whole process.
-// Only threads that opted in are counted, so tests running in parallel do not disturb the count.
+// Only threads that opted in are counted, each into the counter it was given, so tests running in parallel do not
+// disturb each other's counts.
 #include "allocation_counter.h"
 
 #if defined(__linux__) && defined(__GLIBC__)
@@ -13,11 +14,10 @@ extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *pointer, size_t size);
 extern void *__libc_memalign(size_t alignment, size_t size);
 
-static _Atomic uint64_t counted;
-static __thread int counting;
+static __thread _Atomic uint64_t *counter;
 
 static inline void note(void) {
-    if (counting) atomic_fetch_add_explicit(&counted, 1, memory_order_relaxed);
+    if (counter) atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
 }
 
 void *malloc(size_t size) { note(); return __libc_malloc(size); }
@@ -35,10 +35,10 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
 }
 
 int apus_allocation_counting_supported(void) { return 1; }
-void apus_count_allocations_on_this_thread(int enabled) { counting = enabled; }
-uint64_t apus_counted_allocations(void) { return atomic_load(&counted); }
+void apus_count_allocations_on_this_thread(uint64_t *destination) { counter = (_Atomic uint64_t *)destination; }
+uint64_t apus_counted_allocations(const uint64_t *source) { return atomic_load((_Atomic uint64_t *)source); }
 #else
 int apus_allocation_counting_supported(void) { return 0; }
-void apus_count_allocations_on_this_thread(int enabled) { (void)enabled; }
-uint64_t apus_counted_allocations(void) { return 0; }
+void apus_count_allocations_on_this_thread(uint64_t *destination) { (void)destination; }
+uint64_t apus_counted_allocations(const uint64_t *source) { (void)source; return 0; }
 #endif

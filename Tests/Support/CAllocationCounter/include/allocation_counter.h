@@ -7,9 +7,9 @@
 
 /// 1 when this platform counts allocations (glibc), 0 when the functions below do nothing.
 int apus_allocation_counting_supported(void);
-/// Starts (1) or stops (0) counting the allocations made by the calling thread.
-void apus_count_allocations_on_this_thread(int enabled);
-/// Allocations counted so far on every counting thread.
-uint64_t apus_counted_allocations(void);
+/// Starts counting the allocations made by the calling thread into `*destination` (NULL stops).
+void apus_count_allocations_on_this_thread(uint64_t *destination);
+/// Reads a counter given to apus_count_allocations_on_this_thread (other threads may be adding to it).
+uint64_t apus_counted_allocations(const uint64_t *source);
 
 #endif
