@@ -28,9 +28,20 @@ struct EmbedCommand: ParsableCommand {
     @Flag(name: .long, help: "Skip the model's Normalize module (raw pooled vectors).")
     var noNormalize = false
 
+    @Option(name: .long, help: "Text prepended to every input, e.g. \"query: \" (E5-style models).")
+    var prompt: String?
+
+    @Option(name: .long, help: "A prompt the model defines in config_sentence_transformers.json, e.g. query or passage.")
+    var promptName: String?
+
+    @Option(name: .long, help: "Keep the first N dimensions and renormalise (Matryoshka models).")
+    var dimensions: Int?
+
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let maxLength, maxLength < 1 { throw ValidationError("--max-length must be at least 1") }
+        if let dimensions, dimensions < 1 { throw ValidationError("--dimensions must be at least 1") }
+        if prompt != nil && promptName != nil { throw ValidationError("give --prompt or --prompt-name, not both") }
         if let output, !["npy", "jsonl", "ndjson"].contains((output as NSString).pathExtension.lowercased()) {
             throw ValidationError("--output \(output): use a .npy or .jsonl file name")
         }
@@ -39,10 +50,11 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         let texts = try inputOptions.readTexts()
         let embedder = try model.loadEmbedder()
-        let vectors = try embedder.embed(texts, batchSize: batchSize, maxLength: maxLength, normalize: noNormalize ? false : nil)
+        let vectors = try embedder.embed(texts, batchSize: batchSize, maxLength: maxLength, normalize: noNormalize ? false : nil,
+                                         prompt: prompt, promptName: promptName, dimensions: dimensions)
         let destination = OutputDestination(path: output)
         if let output, (output as NSString).pathExtension.lowercased() == "npy" {
-            try destination.write(NpyFile.encode(vectors.flatMap { $0 }, shape: [vectors.count, embedder.dimension]))
+            try destination.write(NpyFile.encode(vectors.flatMap { $0 }, shape: [vectors.count, dimensions ?? embedder.dimension]))
         } else {
             var lines = ""
             for (index, vector) in vectors.enumerated() {

@@ -43,6 +43,8 @@ public struct Pooling: Sendable, Equatable, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case dimension = "word_embedding_dimension"
+        case embeddingDimension = "embedding_dimension"
+        case poolingMode = "pooling_mode"
         case cls = "pooling_mode_cls_token"
         case max = "pooling_mode_max_tokens"
         case mean = "pooling_mode_mean_tokens"
@@ -52,22 +54,43 @@ public struct Pooling: Sendable, Equatable, Decodable {
         case includePrompt = "include_prompt"
     }
 
+    /// Reads both layouts of `1_Pooling/config.json`: sentence-transformers ≤ 5 writes `word_embedding_dimension`
+    /// and one `pooling_mode_*` flag per mode; 6.x writes `embedding_dimension` and `pooling_mode`, a mode name
+    /// or a list of them (`mean_sqrt_len_tokens` for the √length mean).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let flags: [(CodingKeys, Mode)] = [(.cls, .cls), (.max, .max), (.mean, .mean), (.meanSqrtLength, .meanSqrtLength),
-                                           (.weightedMean, .weightedMean), (.lastToken, .lastToken)]
         var modes: [Mode] = []
-        for (key, mode) in flags where try container.decodeIfPresent(Bool.self, forKey: key) ?? false {
-            modes.append(mode)
+        if let single = try? container.decode(String.self, forKey: .poolingMode) {
+            modes = [try Self.mode(named: single, container: container)]
+        } else if let names = try container.decodeIfPresent([String].self, forKey: .poolingMode) {
+            modes = try names.map { try Self.mode(named: $0, container: container) }
+        } else {
+            let flags: [(CodingKeys, Mode)] = [(.cls, .cls), (.max, .max), (.mean, .mean), (.meanSqrtLength, .meanSqrtLength),
+                                               (.weightedMean, .weightedMean), (.lastToken, .lastToken)]
+            for (key, mode) in flags where try container.decodeIfPresent(Bool.self, forKey: key) ?? false {
+                modes.append(mode)
+            }
         }
-        self.init(dimension: try container.decode(Int.self, forKey: .dimension), modes: modes,
+        let dimension = try container.decodeIfPresent(Int.self, forKey: .embeddingDimension)
+            ?? container.decode(Int.self, forKey: .dimension)
+        self.init(dimension: dimension, modes: modes,
                   includePrompt: try container.decodeIfPresent(Bool.self, forKey: .includePrompt) ?? true)
+    }
+
+    private static func mode(named name: String, container: KeyedDecodingContainer<CodingKeys>) throws -> Mode {
+        let aliases: [String: Mode] = ["mean_sqrt_len_tokens": .meanSqrtLength]
+        guard let mode = aliases[name] ?? Mode(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(forKey: .poolingMode, in: container, debugDescription:
+                "unknown pooling mode '\(name)'; known: cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken")
+        }
+        return mode
     }
 
     /// Pools each sequence of a packed batch: `hidden` is `[totalTokens, dimension]`, the result has one
     /// `outputDimension`-vector per sequence. An empty sequence pools to zeros (sentence-transformers clamps
-    /// the token count to avoid dividing by zero).
-    public func callAsFunction(_ hidden: Tensor, sequenceOffsets: [Int]) -> [[Float]] {
+    /// the token count to avoid dividing by zero). `promptTokens` leading tokens of every sequence are left out
+    /// of the averaging modes (sentence-transformers' `include_prompt: false`, which masks them).
+    public func callAsFunction(_ hidden: Tensor, sequenceOffsets: [Int], promptTokens: Int = 0) -> [[Float]] {
         precondition(hidden.shape.count == 2 && hidden.shape[1] == dimension, "pooling expects [tokens, \(dimension)], got \(hidden.shape)")
         let base = hidden.pointer
         return (0..<(sequenceOffsets.count - 1)).map { sequence in
@@ -75,7 +98,8 @@ public struct Pooling: Sendable, Equatable, Decodable {
             var pooled: [Float] = []
             pooled.reserveCapacity(outputDimension)
             for mode in modes {
-                pooled += pool(mode, rows: base + start * dimension, length: length)
+                let skipped = (mode == .cls || mode == .lastToken) ? 0 : min(promptTokens, length)
+                pooled += pool(mode, rows: base + (start + skipped) * dimension, length: length - skipped)
             }
             return pooled
         }

@@ -26,8 +26,12 @@ public final class SentenceEmbedder: Sendable {
     private let arena = ActivationArena()
     private let arenaLock = NSLock()
 
-    /// Width of the returned vectors.
-    public var dimension: Int { pooling.outputDimension }
+    /// Width of the returned vectors (after any Dense modules; `embed`'s `dimensions` can truncate further).
+    public var dimension: Int {
+        modules.afterPooling.reduce(pooling.outputDimension) { width, module in
+            if case .dense(let dense) = module { return dense.outFeatures } else { return width }
+        }
+    }
 
     /// Loads tokenizer, encoder and sentence-transformers modules from a Hub-layout directory; the encoder's
     /// linear layers compute in `precision`.
@@ -47,6 +51,14 @@ public final class SentenceEmbedder: Sendable {
                 file: modelDirectory.appendingPathComponent("modules.json").path,
                 reason: "pooling expects \(pooling.dimension)-wide token vectors but the encoder produces \(encoder.hiddenSize)")
         }
+        var width = pooling.outputDimension
+        for case .dense(let dense) in modules.afterPooling {
+            if dense.inFeatures != width {
+                throw PipelineError.inconsistentModules(file: modelDirectory.appendingPathComponent("modules.json").path,
+                                                        reason: "a Dense module expects \(dense.inFeatures)-wide vectors but receives \(width)")
+            }
+            width = dense.outFeatures
+        }
         maxSequenceLength = min(modules.maxSequenceLength ?? Self.tokenizerMaxLength(transformerDirectory) ?? encoder.maxPositions,
                                 encoder.maxPositions)
         pool = ThreadPool(threadCount: threads)
@@ -63,26 +75,81 @@ public final class SentenceEmbedder: Sendable {
     /// Embeds `texts`, returning one vector per text in input order.
     ///
     /// Texts are sorted by token count and packed `batchSize` at a time, as sentence-transformers batches them;
-    /// packing means a text's vector does not depend on its batch. `normalize` overrides the directory's
-    /// `Normalize` module when given.
-    public func embed(_ texts: [String], batchSize: Int = 32, maxLength: Int? = nil, normalize: Bool? = nil) throws -> [[Float]] {
+    /// packing means a text's vector does not depend on its batch. Then the directory's modules run: pooling,
+    /// Dense layers, Normalize.
+    /// - `normalize` overrides the directory's `Normalize` module when given.
+    /// - `prompt` (literal) or `promptName` (from `config_sentence_transformers.json`; its `default_prompt_name`
+    ///   applies when neither is given) is prepended to every text, as `encode(prompt=…)` / `prompt_name=…` do;
+    ///   with the pooling's `include_prompt: false` its tokens are left out of the mean.
+    /// - `dimensions` keeps the first N components (Matryoshka models) and renormalises normalised vectors, as
+    ///   `encode(truncate_dim=N, normalize_embeddings=True)` does.
+    public func embed(_ texts: [String], batchSize: Int = 32, maxLength: Int? = nil, normalize: Bool? = nil,
+                      prompt: String? = nil, promptName: String? = nil, dimensions: Int? = nil) throws -> [[Float]] {
         guard batchSize >= 1 else { throw PipelineError.invalidArgument(name: "batch size", reason: "must be at least 1, got \(batchSize)") }
-        let encodings = try texts.map { try tokenize($0, maxLength: maxLength) }
+        if let dimensions, !(1...dimension).contains(dimensions) {
+            throw PipelineError.invalidArgument(name: "dimensions", reason: "\(dimensions) is outside 1...\(dimension) (the model's output width)")
+        }
+        let promptText = try resolvedPrompt(prompt, name: promptName)
+        let promptTokens = try promptText.map { pooling.includePrompt ? 0 : try promptLength($0) } ?? 0
+        let encodings = try texts.map { try tokenize((promptText ?? "") + $0, maxLength: maxLength) }
         let order = encodings.indices.sorted { encodings[$0].ids.count > encodings[$1].ids.count }
-        let normalizes = normalize ?? modules.normalizes
         var vectors = [[Float]](repeating: [], count: texts.count)
         var start = 0
         while start < order.count {
             let members = Array(order[start..<min(start + batchSize, order.count)])
             let batch = try TokenBatch(sequences: members.map { (encodings[$0].ids, encodings[$0].typeIds) })
             let hidden = try encode(batch) // [totalTokens, hidden]
-            for (member, var vector) in zip(members, pooling(hidden, sequenceOffsets: batch.sequenceOffsets)) {
-                if normalizes { l2Normalize(&vector) }
+            var pooled = pooling(hidden, sequenceOffsets: batch.sequenceOffsets, promptTokens: promptTokens)
+            var normalized = false
+            for module in modules.afterPooling {
+                switch module {
+                case .dense(let dense):
+                    pooled = dense(pooled, pool: pool)
+                    normalized = false
+                case .normalize where normalize != false:
+                    for index in pooled.indices { l2Normalize(&pooled[index]) }
+                    normalized = true
+                case .normalize:
+                    break
+                }
+            }
+            if normalize == true && !normalized {
+                for index in pooled.indices { l2Normalize(&pooled[index]) }
+                normalized = true
+            }
+            for (member, var vector) in zip(members, pooled) {
+                if let dimensions {
+                    vector.removeLast(vector.count - dimensions)
+                    if normalized { l2Normalize(&vector) }
+                }
                 vectors[member] = vector
             }
             start += batchSize
         }
         return vectors
+    }
+
+    /// The prompt text for `embed`: literal, named, or the directory's default.
+    private func resolvedPrompt(_ prompt: String?, name: String?) throws -> String? {
+        if prompt != nil && name != nil {
+            throw PipelineError.invalidArgument(name: "prompt", reason: "give a prompt or a prompt name, not both")
+        }
+        if let prompt { return prompt }
+        guard let name = name ?? modules.defaultPromptName else { return nil }
+        guard let text = modules.prompts[name] else {
+            let known = modules.prompts.keys.sorted()
+            throw PipelineError.invalidArgument(name: "prompt name", reason: known.isEmpty
+                ? "'\(name)': the model defines no prompts (config_sentence_transformers.json)"
+                : "'\(name)' is not one of the model's prompts: \(known.joined(separator: ", "))")
+        }
+        return text
+    }
+
+    /// Tokens a prompt occupies at the start of a text, as sentence-transformers counts them: the prompt
+    /// tokenised alone, special tokens included, minus a trailing special token ([SEP], EOS).
+    private func promptLength(_ prompt: String) throws -> Int {
+        let encoding = try tokenize(prompt)
+        return encoding.ids.count - (encoding.specialTokensMask.last == 1 ? 1 : 0)
     }
 
     /// Last hidden states of one text, `[tokens, hiddenSize]` — the `token_embeddings` sentence-transformers pools.

@@ -55,8 +55,27 @@ struct SentenceTransformerModulesTests {
         } throws: { error in
             let text = String(describing: error)
             return text.contains("sentence_transformers.models.CNN") && text.contains("modules.json")
-                && text.contains("sentence_transformers.models.Pooling")
+                && text.contains("Pooling") && text.contains("Dense")
         }
+    }
+
+    /// sentence-transformers 6.x module paths and its `pooling_mode` layout read like the 5.x ones.
+    @Test func sentenceTransformers6LayoutIsRead() throws {
+        let directory = try makeDirectory([
+            "modules.json": """
+                [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.base.modules.transformer.Transformer"},
+                 {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling"},
+                 {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.base.modules.normalize.Normalize"}]
+                """,
+            "1_Pooling/config.json": #"{"embedding_dimension": 4, "pooling_mode": ["cls", "mean_sqrt_len_tokens"], "include_prompt": false}"#,
+            "config_sentence_transformers.json": #"{"prompts": {"query": "q: "}, "default_prompt_name": "query"}"#,
+        ])
+        let modules = try SentenceTransformerModules(directory: directory)
+        #expect(modules.pooling?.modes == [.cls, .meanSqrtLength])
+        #expect(modules.pooling?.includePrompt == false)
+        #expect(modules.normalizes)
+        #expect(modules.defaultPromptName == "query")
+        #expect(modules.prompts == ["query": "q: "])
     }
 
     @Test func modulePathsCannotLeaveTheDirectory() throws {
