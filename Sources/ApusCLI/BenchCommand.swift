@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure embedding throughput and latency, or matrix-product speed against the machine's peak.",
-        subcommands: [BenchEmbedCommand.self, BenchMatmulCommand.self]
+        subcommands: [BenchEmbedCommand.self, BenchMatmulCommand.self, BenchPackingCommand.self]
     )
 }
 
