@@ -94,43 +94,87 @@ public struct BertConfiguration: Decodable, Sendable, Equatable {
 
 // MARK: - Blocks
 
+/// Which row of the position-embedding matrix each token reads. BERT counts from 0; the families that reuse
+/// these blocks (Roberta.swift, DistilBert.swift) pick their own rule here rather than copying the embeddings.
+enum PositionIds: Sendable, Equatable {
+    /// `arange(seq_len)` in every sequence (BERT, DistilBERT).
+    case fromZero
+    /// RoBERTa's `create_position_ids_from_input_ids`: `cumsum(ids != pad) · (ids != pad) + pad`, so real tokens
+    /// count from `paddingId + 1` and a pad id anywhere in the input reads row `paddingId`.
+    case afterPadding(paddingId: Int)
+
+    /// The longest sequence whose positions stay inside a `rows`-row matrix.
+    func longestSequence(rows: Int) -> Int {
+        switch self {
+        case .fromZero: return rows
+        case .afterPadding(let paddingId): return rows - paddingId - 1
+        }
+    }
+}
+
 /// `BertEmbeddings`: word + absolute position + token type, then LayerNorm (dropout is identity at inference).
 struct BertEmbeddings: Sendable {
     let wordEmbeddings: Embedding
     let positionEmbeddings: Embedding
-    let tokenTypeEmbeddings: Embedding
+    /// Nil for DistilBERT, which has no segments (its tokenizer's type ids are not model inputs).
+    let tokenTypeEmbeddings: Embedding?
     let layerNorm: LayerNorm
+    let positionIds: PositionIds
 
-    init(_ weights: WeightScope, _ configuration: BertConfiguration) throws {
+    init(_ weights: WeightScope, _ configuration: BertConfiguration, positionIds: PositionIds = .fromZero) throws {
         let hidden = configuration.hiddenSize
         wordEmbeddings = try Embedding(weights, "word_embeddings", count: configuration.vocabularySize, width: hidden)
         positionEmbeddings = try Embedding(weights, "position_embeddings", count: configuration.maxPositions, width: hidden)
         tokenTypeEmbeddings = try Embedding(weights, "token_type_embeddings", count: configuration.typeVocabularySize, width: hidden)
         layerNorm = try LayerNorm(weights, "LayerNorm", width: hidden, epsilon: configuration.layerNormEpsilon)
+        self.positionIds = positionIds
     }
+
+    init(wordEmbeddings: Embedding, positionEmbeddings: Embedding, tokenTypeEmbeddings: Embedding?, layerNorm: LayerNorm,
+         positionIds: PositionIds) {
+        self.wordEmbeddings = wordEmbeddings
+        self.positionEmbeddings = positionEmbeddings
+        self.tokenTypeEmbeddings = tokenTypeEmbeddings
+        self.layerNorm = layerNorm
+        self.positionIds = positionIds
+    }
+
+    /// The longest sequence the position embeddings can number.
+    var longestSequence: Int { positionIds.longestSequence(rows: positionEmbeddings.count) }
 
     /// Writes the normalised embeddings of every token of `batch` to `output` (`[totalTokens, hidden]`).
     func forward(_ batch: TokenBatch, into output: UnsafeMutablePointer<Float>, pool: ThreadPool) throws {
         for id in batch.tokenIds where id < 0 || id >= wordEmbeddings.count {
             throw ModelError.tokenIdOutOfRange(id: id, vocabularySize: wordEmbeddings.count)
         }
-        for id in batch.typeIds where id < 0 || id >= tokenTypeEmbeddings.count {
-            throw ModelError.inconsistentBatch(reason: "token type id \(id) is outside 0..<\(tokenTypeEmbeddings.count)")
+        if let tokenTypeEmbeddings {
+            for id in batch.typeIds where id < 0 || id >= tokenTypeEmbeddings.count {
+                throw ModelError.inconsistentBatch(reason: "token type id \(id) is outside 0..<\(tokenTypeEmbeddings.count)")
+            }
         }
-        if batch.longestSequence > positionEmbeddings.count {
-            throw ModelError.sequenceTooLong(length: batch.longestSequence, maximum: positionEmbeddings.count)
+        if batch.longestSequence > longestSequence {
+            throw ModelError.sequenceTooLong(length: batch.longestSequence, maximum: longestSequence)
         }
         let width = wordEmbeddings.width
         output.update(repeating: 0, count: batch.totalTokens * width)
         for sequence in 0..<batch.sequenceCount {
             let start = batch.sequenceOffsets[sequence]
-            // Positions restart at 0 in every sequence, as `position_ids = arange(seq_len)` does per row.
-            for position in 0..<batch.sequenceLengths[sequence] {
-                let token = start + position
+            // Positions restart in every sequence, as `position_ids` does per row of a padded batch.
+            var nonPadding = 0
+            for offset in 0..<batch.sequenceLengths[sequence] {
+                let token = start + offset, id = batch.tokenIds[token]
+                let position: Int
+                switch positionIds {
+                case .fromZero:
+                    position = offset
+                case .afterPadding(let paddingId):
+                    if id != paddingId { nonPadding += 1 }
+                    position = id == paddingId ? paddingId : paddingId + nonPadding
+                }
                 let row = output + token * width
-                wordEmbeddings.accumulate(row: batch.tokenIds[token], into: row)
+                wordEmbeddings.accumulate(row: id, into: row)
                 positionEmbeddings.accumulate(row: position, into: row)
-                tokenTypeEmbeddings.accumulate(row: batch.typeIds[token], into: row)
+                tokenTypeEmbeddings?.accumulate(row: batch.typeIds[token], into: row)
             }
         }
         layerNorm.forward(output, rows: batch.totalTokens, into: output, pool: pool)
@@ -149,17 +193,16 @@ struct BertWorkspace {
     let attentionScratch: UnsafeMutablePointer<Float>
     let linearScratch: UnsafeMutableRawPointer  // bf16 layers' rounded inputs
 
-    init(arena: ActivationArena, tokens: Int, longestSequence: Int, configuration: BertConfiguration, threads: Int,
-         linearScratchBytes: Int) {
-        let hidden = configuration.hiddenSize
+    init(arena: ActivationArena, tokens: Int, longestSequence: Int, hiddenSize hidden: Int, intermediateSize: Int, heads: Int,
+         threads: Int, linearScratchBytes: Int) {
         self.hidden = arena.floats(tokens * hidden)
-        qkv = arena.floats(tokens * max(3 * hidden, configuration.intermediateSize))
+        qkv = arena.floats(tokens * max(3 * hidden, intermediateSize))
         expanded = qkv
         context = arena.floats(tokens * hidden)
         projected = arena.floats(tokens * hidden)
         attended = arena.floats(tokens * hidden)
         attentionScratch = arena.floats(attentionScratchCount(longestSequence: longestSequence,
-                                                              headSize: hidden / configuration.attentionHeads, threads: threads))
+                                                              headSize: hidden / heads, threads: threads))
         linearScratch = UnsafeMutableRawPointer(arena.floats((linearScratchBytes + 3) / 4))
     }
 }
@@ -183,6 +226,13 @@ struct BertAttention: Sendable {
         outputDense = try Linear(weights.scope("output"), "dense", inFeatures: hidden, outFeatures: hidden, precision: precision)
         outputLayerNorm = try LayerNorm(weights.scope("output"), "LayerNorm", width: hidden, epsilon: configuration.layerNormEpsilon)
         heads = configuration.attentionHeads
+    }
+
+    init(queryKeyValue: Linear, outputDense: Linear, outputLayerNorm: LayerNorm, heads: Int) {
+        self.queryKeyValue = queryKeyValue
+        self.outputDense = outputDense
+        self.outputLayerNorm = outputLayerNorm
+        self.heads = heads
     }
 
     /// Reads `workspace.hidden`, writes `workspace.attended`.
@@ -215,6 +265,14 @@ struct BertLayer: Sendable {
         self.activation = activation
     }
 
+    init(attention: BertAttention, intermediate: Linear, activation: Activation, output: Linear, outputLayerNorm: LayerNorm) {
+        self.attention = attention
+        self.intermediate = intermediate
+        self.activation = activation
+        self.output = output
+        self.outputLayerNorm = outputLayerNorm
+    }
+
     /// Transforms `workspace.hidden` in place.
     func forward(_ batch: TokenBatch, _ workspace: BertWorkspace, pool: ThreadPool) {
         let tokens = batch.totalTokens
@@ -226,17 +284,45 @@ struct BertLayer: Sendable {
     }
 }
 
+/// Embeddings, then the post-LayerNorm layers (`BertEncoder`): the forward pass of BERT and of the families that
+/// differ from it only in weight names and position ids (RoBERTa, DistilBERT).
+struct BertStack: Sendable {
+    let embeddings: BertEmbeddings
+    let layers: [BertLayer]
+
+    var hiddenSize: Int { embeddings.wordEmbeddings.width }
+
+    /// Runs the encoder on a packed batch, writing `[totalTokens, hiddenSize]` to `output`; activations live
+    /// in `arena`, so once the arena has seen a batch this large the pass allocates nothing.
+    func encode(_ batch: TokenBatch, into output: UnsafeMutablePointer<Float>, pool: ThreadPool, arena: ActivationArena) throws {
+        let tokens = batch.totalTokens
+        guard tokens > 0 else { return }
+        arena.reset()
+        let linearScratchBytes = layers.first.map { layer in
+            max(layer.attention.queryKeyValue.scratchBytes(rows: tokens), layer.output.scratchBytes(rows: tokens))
+        } ?? 0
+        let workspace = BertWorkspace(arena: arena, tokens: tokens, longestSequence: batch.longestSequence, hiddenSize: hiddenSize,
+                                      intermediateSize: layers.first?.intermediate.outFeatures ?? 0,
+                                      heads: layers.first?.attention.heads ?? 1, threads: pool.threadCount,
+                                      linearScratchBytes: linearScratchBytes)
+        try embeddings.forward(batch, into: workspace.hidden, pool: pool)
+        for layer in layers {
+            layer.forward(batch, workspace, pool: pool)
+        }
+        output.update(from: workspace.hidden, count: tokens * hiddenSize)
+    }
+}
+
 // MARK: - Model
 
 /// A BERT encoder: token ids in, last hidden states `[totalTokens, hiddenSize]` out.
 public final class BertModel: TextEncoder {
     /// The configuration the weights were loaded with.
     public let configuration: BertConfiguration
-    let embeddings: BertEmbeddings
-    let layers: [BertLayer]
+    let stack: BertStack
 
     public var hiddenSize: Int { configuration.hiddenSize }
-    public var maxPositions: Int { configuration.maxPositions }
+    public var maxPositions: Int { stack.embeddings.longestSequence }
 
     /// Builds the encoder from `weights`, whose names may carry the `bert.` prefix of task checkpoints
     /// (`BertForSequenceClassification` …), its linear layers computing in `precision`. Heads and the pooler
@@ -249,10 +335,11 @@ public final class BertModel: TextEncoder {
         }
         let root = weights.contains("bert.embeddings.word_embeddings.weight") ? weights.scope("bert") : weights.root
         self.configuration = configuration
-        embeddings = try BertEmbeddings(root.scope("embeddings"), configuration)
-        layers = try (0..<configuration.layerCount).map { index in
-            try BertLayer(root.scope("encoder.layer.\(index)"), configuration, activation: activation, precision: precision)
-        }
+        stack = BertStack(
+            embeddings: try BertEmbeddings(root.scope("embeddings"), configuration),
+            layers: try (0..<configuration.layerCount).map { index in
+                try BertLayer(root.scope("encoder.layer.\(index)"), configuration, activation: activation, precision: precision)
+            })
         // Buffers and parts the encoder does not use: `position_ids`/`token_type_ids` are index buffers older
         // transformers versions saved; the pooler (dense + tanh over [CLS]) only feeds task heads.
         let rootPrefix = root.prefix.isEmpty ? "" : root.prefix + "."
@@ -265,19 +352,7 @@ public final class BertModel: TextEncoder {
     /// in `arena`, so once the arena has seen a batch this large the pass allocates nothing.
     public func encode(_ batch: TokenBatch, into output: UnsafeMutablePointer<Float>, pool: ThreadPool,
                        arena: ActivationArena) throws {
-        let tokens = batch.totalTokens
-        guard tokens > 0 else { return }
-        arena.reset()
-        let linearScratchBytes = layers.first.map { layer in
-            max(layer.attention.queryKeyValue.scratchBytes(rows: tokens), layer.output.scratchBytes(rows: tokens))
-        } ?? 0
-        let workspace = BertWorkspace(arena: arena, tokens: tokens, longestSequence: batch.longestSequence,
-                                      configuration: configuration, threads: pool.threadCount, linearScratchBytes: linearScratchBytes)
-        try embeddings.forward(batch, into: workspace.hidden, pool: pool)
-        for layer in layers {
-            layer.forward(batch, workspace, pool: pool)
-        }
-        output.update(from: workspace.hidden, count: tokens * hiddenSize)
+        try stack.encode(batch, into: output, pool: pool, arena: arena)
     }
 }
 

@@ -4,8 +4,8 @@ import Foundation
 import Testing
 @testable import ApusModels
 
-/// Once the activation arena has seen a batch shape, a BERT forward pass makes no heap allocation at all, on
-/// the calling thread or on the pool's worker — counted by interposing malloc (Tests/Support/CAllocationCounter).
+/// Once the activation arena has seen a batch shape, a forward pass of a BERT-shaped family (BERT, RoBERTa,
+/// DistilBERT) makes no heap allocation at all, on the calling thread or on the pool's worker — counted by interposing malloc (Tests/Support/CAllocationCounter).
 struct BertSteadyStateTests {
     /// Turns counting on or off on every thread of a two-thread pool: each of the two iterations waits until
     /// the other has started, so the caller and the worker run one each.
@@ -39,9 +39,9 @@ struct BertSteadyStateTests {
     }
 
     @Test(.enabled(if: apus_allocation_counting_supported() == 1, "counting needs glibc's malloc entry points"),
-          arguments: ["gelu", "gelu_new", "relu"])
-    func forwardPassAllocatesNothingOnceWarm(activation: String) throws {
-        let directory = BertModelTests.fixtures.appendingPathComponent("tiny-bert-\(activation)")
+          arguments: ["tiny-bert-gelu", "tiny-bert-gelu_new", "tiny-bert-relu", "tiny-roberta", "tiny-xlm-roberta", "tiny-distilbert"])
+    func forwardPassAllocatesNothingOnceWarm(fixture: String) throws {
+        let directory = BertModelTests.fixtures.appendingPathComponent(fixture)
         let model = try ModelRegistry.loadEncoder(directory: directory)
         let pool = ThreadPool(threadCount: 2)
         let arena = ActivationArena()
