@@ -28,13 +28,23 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads the embedder, turning library errors into messages on stderr.
     func loadEmbedder() throws -> SentenceEmbedder {
+        warnIfPortableBF16()
+        return try SentenceEmbedder(modelDirectory: directory(), threads: threads, precision: precision)
+    }
+
+    /// Loads a `*ForSequenceClassification` model and its tokenizer.
+    func loadClassifier() throws -> TextClassifier {
+        warnIfPortableBF16()
+        return try TextClassifier(modelDirectory: directory(), threads: threads, precision: precision)
+    }
+
+    private func warnIfPortableBF16() {
         if precision == .bf16 && BF16KernelISA.detected == .portable {
             FileHandle.standardError.write(Data("""
                 apus: this CPU has no AVX-512 BF16; --precision bf16 runs on the portable path (same results, \
                 slower than fp32)\n
                 """.utf8))
         }
-        return try SentenceEmbedder(modelDirectory: directory(), threads: threads, precision: precision)
     }
 }
 

@@ -16,6 +16,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case sequenceTooLong(length: Int, maximum: Int)
     /// The inputs of a batch disagree with each other (e.g. ids and type ids of different lengths).
     case inconsistentBatch(reason: String)
+    /// config.json's `architectures` names no head of the requested task that Apus implements.
+    case missingHead(file: String, task: String, architectures: [String], supported: [String])
 
     public var description: String {
         switch self {
@@ -33,6 +35,10 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "a sequence of \(length) tokens is longer than the model's maximum of \(maximum) positions; truncate it (e.g. --max-length \(maximum))"
         case .inconsistentBatch(let reason):
             return "inconsistent batch: \(reason)"
+        case .missingHead(let file, let task, let architectures, let supported):
+            let found = architectures.isEmpty ? "no 'architectures' entry" : "architectures \(architectures.joined(separator: ", "))"
+            return "\(file): no \(task) head: \(found); supported: \(supported.joined(separator: ", ")) "
+                + "(a base encoder checkpoint has no trained head; use a fine-tuned classification checkpoint)"
         }
     }
 }

@@ -174,8 +174,8 @@ public final class SentenceEmbedder: Sendable {
     }
 
     /// `model_max_length` from tokenizer_config.json, which sentence-transformers uses when
-    /// sentence_bert_config.json gives no `max_seq_length`.
-    private static func tokenizerMaxLength(_ directory: URL) -> Int? {
+    /// sentence_bert_config.json gives no `max_seq_length` (and TextClassifier as its default).
+    static func tokenizerMaxLength(_ directory: URL) -> Int? {
         struct TokenizerConfig: Decodable {
             let modelMaxLength: Double?
             enum CodingKeys: String, CodingKey { case modelMaxLength = "model_max_length" }

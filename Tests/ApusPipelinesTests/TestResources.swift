@@ -53,6 +53,8 @@ enum Tolerance {
     static let embeddingCosine: Float = 0.99999
     /// Max |Δ| between a text embedded alone and inside a batch (packing must not change results).
     static let batchInvariance: Float = 1e-6
+    /// Max |Δ| of fp32 classification logits against PyTorch.
+    static let logitsFP32: Float = 1e-4
 }
 
 /// Largest absolute difference between two equally long vectors.
