@@ -30,6 +30,39 @@ public struct AttentionOperands {
     }
 }
 
+/// Which keys each query of a sequence may see: all of them, those up to itself (`causal`), and/or those within
+/// `window` positions on either side (bidirectional sliding window: ModernBERT's local layers, |i − j| ≤ window).
+public struct AttentionMask: Sendable, Equatable {
+    /// Each token sees only itself and earlier tokens.
+    public var causal: Bool
+    /// Largest distance |query − key| that is visible, or nil for no limit.
+    public var window: Int?
+
+    /// No mask: every token sees its whole sequence.
+    public static let none = AttentionMask(causal: false, window: nil)
+    /// Decoder masking.
+    public static let causal = AttentionMask(causal: true, window: nil)
+
+    /// A mask from its two rules.
+    public init(causal: Bool, window: Int?) {
+        precondition(window.map { $0 >= 0 } ?? true, "a sliding window cannot be negative")
+        self.causal = causal
+        self.window = window
+    }
+
+    /// Keys visible to query `row` of a sequence of `length` tokens.
+    @inline(__always)
+    public func visibleKeys(row: Int, length: Int) -> Range<Int> {
+        let lower = window.map { max(0, row - $0) } ?? 0
+        var upper = causal ? row + 1 : length
+        if let window { upper = min(upper, row + window + 1) }
+        return lower..<min(upper, length)
+    }
+
+    /// True when the mask hides nothing from a sequence of `length` tokens.
+    func isEmpty(length: Int) -> Bool { !causal && (window.map { $0 >= length - 1 } ?? true) }
+}
+
 /// Sequences up to this length materialise their whole `[length, length]` score matrix (at most 256 KiB, which
 /// stays in L2); longer ones run in tiles with an online softmax, so memory grows linearly with length.
 public let attentionFullScoresLimit = 256
@@ -38,21 +71,21 @@ let attentionQueryTile = 64
 let attentionKeyTile = 128
 
 /// Scaled dot-product attention `softmax(Q·Kᵀ/√d)·V` for every (sequence, head) of a packed batch; each
-/// sequence attends only to itself (no padding, so no mask), and with `causal` each token only to itself and
-/// the tokens before it. `sequenceOffsets` holds each sequence's first row plus the total row count.
+/// sequence attends only to itself (no padding, so no padding mask), and within it `mask` limits each token
+/// to earlier tokens (causal) and/or a sliding window. `sequenceOffsets` holds each sequence's first row plus the total row count.
 ///
 /// One task per (sequence, head) spread over `pool`; each thread works in its own slice of `scratch`, which
 /// must hold `attentionScratchCount(longestSequence:headSize:threads:)` floats, so nothing is allocated. Short
 /// sequences (≤ `attentionFullScoresLimit`) compute the score matrix in one product; longer ones stream key
 /// tiles through an online softmax (flash-attention style).
-public func packedAttention(_ operands: AttentionOperands, sequenceOffsets: [Int], causal: Bool = false,
+public func packedAttention(_ operands: AttentionOperands, sequenceOffsets: [Int], mask: AttentionMask = .none,
                             scratch: UnsafeMutablePointer<Float>, pool: ThreadPool, isa: KernelISA = .detected) {
     let sequenceCount = sequenceOffsets.count - 1
     guard sequenceCount > 0 else { return }
     var longest = 0
     for sequence in 0..<sequenceCount { longest = max(longest, sequenceOffsets[sequence + 1] - sequenceOffsets[sequence]) }
     guard longest > 0 else { return }
-    let heads = AttentionHeads(operands: operands, sequenceOffsets: sequenceOffsets, causal: causal, scratch: scratch,
+    let heads = AttentionHeads(operands: operands, sequenceOffsets: sequenceOffsets, mask: mask, scratch: scratch,
                                scratchPerThread: attentionScratchCount(length: longest, headSize: operands.headSize), isa: isa)
     pool.parallelFor(sequenceCount * operands.heads, heads)
 }
@@ -61,7 +94,7 @@ public func packedAttention(_ operands: AttentionOperands, sequenceOffsets: [Int
 private struct AttentionHeads: ParallelLoopBody {
     let operands: AttentionOperands
     let sequenceOffsets: [Int]
-    let causal: Bool
+    let mask: AttentionMask
     let scratch: UnsafeMutablePointer<Float>
     let scratchPerThread: Int
     let isa: KernelISA
@@ -71,7 +104,7 @@ private struct AttentionHeads: ParallelLoopBody {
         let start = sequenceOffsets[sequence]
         let length = sequenceOffsets[sequence + 1] - start
         guard length > 0 else { return }
-        let head = AttentionHead(operands, firstRow: start, head: headIndex, length: length, causal: causal, isa: isa)
+        let head = AttentionHead(operands, firstRow: start, head: headIndex, length: length, mask: mask, isa: isa)
         if length <= attentionFullScoresLimit {
             head.runWithFullScores(scratch: scratch + thread * scratchPerThread)
         } else {
@@ -105,11 +138,11 @@ private struct AttentionHead {
     let q, k, v: UnsafePointer<Float>
     let out: UnsafeMutablePointer<Float>
     let inputStride, outputStride, headSize, length: Int
-    let causal: Bool
+    let mask: AttentionMask
     let scale: Float
     let isa: KernelISA
 
-    init(_ operands: AttentionOperands, firstRow: Int, head: Int, length: Int, causal: Bool, isa: KernelISA) {
+    init(_ operands: AttentionOperands, firstRow: Int, head: Int, length: Int, mask: AttentionMask, isa: KernelISA) {
         let column = head * operands.headSize
         q = operands.query + firstRow * operands.inputStride + column
         k = operands.key + firstRow * operands.inputStride + column
@@ -119,7 +152,7 @@ private struct AttentionHead {
         outputStride = operands.outputStride
         headSize = operands.headSize
         self.length = length
-        self.causal = causal
+        self.mask = mask
         scale = 1 / Float(operands.headSize).squareRoot()
         self.isa = isa
     }
@@ -129,9 +162,11 @@ private struct AttentionHead {
         let scores = scratch, packing = scratch + length * length
         gemmPacked(m: length, n: length, k: headSize, a: q, lda: inputStride, b: k, ldb: inputStride, bTransposed: true,
                    c: scores, ldc: length, alpha: scale, scratch: packing, isa: isa)
-        if causal {
-            for row in 0..<length where row + 1 < length {
-                (scores + row * length + row + 1).update(repeating: -.infinity, count: length - row - 1)
+        if !mask.isEmpty(length: length) {
+            for row in 0..<length {
+                let visible = mask.visibleKeys(row: row, length: length), scoreRow = scores + row * length
+                scoreRow.update(repeating: -.infinity, count: visible.lowerBound)
+                (scoreRow + visible.upperBound).update(repeating: -.infinity, count: length - visible.upperBound)
             }
         }
         softmaxRows(scores, rows: length, width: length)
@@ -168,18 +203,23 @@ private struct AttentionHead {
             runningMax.update(repeating: -.infinity, count: rows)
             runningSum.update(repeating: 0, count: rows)
             context.update(repeating: 0, count: rows * headSize)
-            // With a causal mask, key tiles wholly after this query tile's last row contribute nothing.
-            let keyEnd = causal ? min(length, queryStart + rows) : length
-            let tilesNeeded = (keyEnd + attentionKeyTile - 1) / attentionKeyTile
-            for tile in 0..<tilesNeeded {
+            // Key tiles wholly outside every row's visible range (past the diagonal, outside the window) are skipped.
+            let keyBegin = mask.visibleKeys(row: queryStart, length: length).lowerBound
+            let keyEnd = mask.visibleKeys(row: queryStart + rows - 1, length: length).upperBound
+            let tiles = (keyBegin / attentionKeyTile)..<((keyEnd + attentionKeyTile - 1) / attentionKeyTile)
+            let masked = !mask.isEmpty(length: length)
+            for tile in tiles {
                 let keyStart = tile * attentionKeyTile, keys = min(attentionKeyTile, length - keyStart)
                 multiplyPacked(m: rows, n: keys, k: headSize, a: q + queryStart * inputStride, lda: inputStride,
                                packed: packedKeys + tile * keyTilePanelFloats, c: scores, ldc: attentionKeyTile)
                 for row in 0..<rows {
                     let scoreRow = scores + row * attentionKeyTile
-                    if causal {
-                        let visible = max(0, min(keys, queryStart + row + 1 - keyStart))
-                        if visible < keys { (scoreRow + visible).update(repeating: -.infinity, count: keys - visible) }
+                    if masked {
+                        let visible = mask.visibleKeys(row: queryStart + row, length: length)
+                        let lower = min(max(visible.lowerBound - keyStart, 0), keys)
+                        let upper = min(max(visible.upperBound - keyStart, lower), keys)
+                        scoreRow.update(repeating: -.infinity, count: lower)
+                        (scoreRow + upper).update(repeating: -.infinity, count: keys - upper)
                     }
                     let correction = onlineSoftmaxStep(scoreRow, count: keys, maximum: runningMax + row, sum: runningSum + row, isa: isa)
                     if correction != 1 {
@@ -240,7 +280,7 @@ func onlineSoftmaxStep(_ scores: UnsafeMutablePointer<Float>, count: Int, maximu
 }
 
 /// Attention computed in Double from the definition, one (sequence, head) at a time, for tests.
-public func packedAttentionReference(_ operands: AttentionOperands, sequenceOffsets: [Int], causal: Bool = false) {
+public func packedAttentionReference(_ operands: AttentionOperands, sequenceOffsets: [Int], mask: AttentionMask = .none) {
     let scale = 1 / Double(operands.headSize).squareRoot()
     for sequence in 0..<(sequenceOffsets.count - 1) {
         let start = sequenceOffsets[sequence], length = sequenceOffsets[sequence + 1] - start
@@ -250,15 +290,18 @@ public func packedAttentionReference(_ operands: AttentionOperands, sequenceOffs
                 Double(base[(start + row) * operands.inputStride + column + index])
             }
             for row in 0..<length {
-                let visible = causal ? row + 1 : length
-                var scores = (0..<visible).map { key in
+                // The mask's definition, written out independently of `visibleKeys`.
+                let visible = (0..<length).filter { key in
+                    (!mask.causal || key <= row) && (mask.window.map { abs(row - key) <= $0 } ?? true)
+                }
+                var scores = visible.map { key in
                     (0..<operands.headSize).reduce(0.0) { $0 + element(operands.query, row, $1) * element(operands.key, key, $1) } * scale
                 }
                 let maximum = scores.max() ?? 0
                 scores = scores.map { Foundation.exp($0 - maximum) }
                 let total = scores.reduce(0, +)
                 for index in 0..<operands.headSize {
-                    let value = (0..<visible).reduce(0.0) { $0 + scores[$1] * element(operands.value, $1, index) }
+                    let value = zip(visible, scores).reduce(0.0) { $0 + $1.1 * element(operands.value, $1.0, index) }
                     operands.output[(start + row) * operands.outputStride + column + index] = Float(value / total)
                 }
             }

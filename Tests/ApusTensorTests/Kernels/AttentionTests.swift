@@ -36,8 +36,9 @@ struct AttentionTests {
             return output
         }
 
-        func compare(causal: Bool, threads: Int, isa: KernelISA) -> Float {
-            let expected = run { packedAttentionReference($0, sequenceOffsets: offsets, causal: causal) }
+        func compare(causal: Bool, window: Int? = nil, threads: Int, isa: KernelISA) -> Float {
+            let mask = AttentionMask(causal: causal, window: window)
+            let expected = run { packedAttentionReference($0, sequenceOffsets: offsets, mask: mask) }
             let pool = ThreadPool(threadCount: threads)
             let longest = lengths.max() ?? 0
             // A guard region after the scratch the function asks for: it must stay untouched.
@@ -46,7 +47,7 @@ struct AttentionTests {
             scratch.initialize(repeating: 0, count: needed)
             (scratch + needed).initialize(repeating: 12345, count: guardCount)
             defer { scratch.deallocate() }
-            let actual = run { packedAttention($0, sequenceOffsets: offsets, causal: causal, scratch: scratch, pool: pool, isa: isa) }
+            let actual = run { packedAttention($0, sequenceOffsets: offsets, mask: mask, scratch: scratch, pool: pool, isa: isa) }
             if !(0..<guardCount).allSatisfy({ scratch[needed + $0] == 12345 }) { return .infinity } // wrote past its scratch
             var worst: Float = 0
             for row in 0..<tokens {
@@ -102,5 +103,16 @@ struct AttentionTests {
         let problem = Problem(heads: 2, headSize: headSize, lengths: [7, attentionFullScoresLimit + 9], seed: 4)
         let error = problem.compare(causal: true, threads: 2, isa: .detected)
         #expect(error < 2e-6, "head size \(headSize): max error \(error)")
+    }
+
+    /// Bidirectional sliding windows (ModernBERT's local layers) and causal windows (Mistral-style), on both
+    /// paths: windows narrower than a key tile, wider than the sequence, and zero (each token sees itself).
+    @Test(arguments: [0, 3, 64, 200, 1000])
+    func slidingWindowsMatchTheDefinition(window: Int) {
+        let problem = Problem(heads: 2, headSize: 16, lengths: [9, attentionFullScoresLimit, attentionFullScoresLimit + 150], seed: 5)
+        for causal in [false, true] {
+            let error = problem.compare(causal: causal, window: window, threads: 2, isa: .detected)
+            #expect(error < 2e-6, "window \(window), causal \(causal): max error \(error)")
+        }
     }
 }
