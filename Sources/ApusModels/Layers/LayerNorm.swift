@@ -4,18 +4,18 @@ import ApusTensor
 public struct LayerNorm: Sendable {
     /// Scale, `[width]` (checkpoint name `weight`, `gamma` in some old BERT files).
     public let weight: Tensor
-    /// Shift, `[width]`.
-    public let bias: Tensor
+    /// Shift, `[width]`, or nil for norms trained without one (ModernBERT's `norm_bias: false`).
+    public let bias: Tensor?
     /// Added to the variance before the square root.
     public let epsilon: Float
     /// Size of the normalised dimension.
     public var width: Int { weight.shape[0] }
 
-    /// Loads `<name>.weight` and `<name>.bias`.
-    public init(_ weights: WeightScope, _ name: String, width: Int, epsilon: Float) throws {
+    /// Loads `<name>.weight` and, when `bias` is true, `<name>.bias`.
+    public init(_ weights: WeightScope, _ name: String, width: Int, epsilon: Float, bias: Bool = true) throws {
         let scope = weights.scope(name)
         weight = try scope.tensor("weight", shape: [width])
-        bias = try scope.tensor("bias", shape: [width])
+        self.bias = bias ? try scope.tensor("bias", shape: [width]) : nil
         self.epsilon = epsilon
     }
 
@@ -69,9 +69,9 @@ public struct LayerNorm: Sendable {
             let width = layer.width, offset = first * width
             if let residual {
                 addResidualLayerNorm(x + offset, residual: residual + offset, rows: count, width: width, gamma: layer.weight.pointer,
-                                     beta: layer.bias.pointer, epsilon: layer.epsilon, output: output + offset)
+                                     beta: layer.bias?.pointer, epsilon: layer.epsilon, output: output + offset)
             } else {
-                layerNorm(x + offset, rows: count, width: width, gamma: layer.weight.pointer, beta: layer.bias.pointer,
+                layerNorm(x + offset, rows: count, width: width, gamma: layer.weight.pointer, beta: layer.bias?.pointer,
                           epsilon: layer.epsilon, output: output + offset)
             }
         }

@@ -99,3 +99,15 @@ public func applyActivationReference(_ activation: Activation, _ x: UnsafeMutabl
         x[index] = Float(result)
     }
 }
+
+/// Gated linear unit: `output[r, c] = activation(x[r, c]) · x[r, width + c]` for `x` `[rows, 2·width]` — the
+/// first half is the input, the second the gate (`input, gate = Wi(h).chunk(2)`: GeGLU in ModernBERT, SwiGLU
+/// when the gate and up projections are fused). `x`'s input half is overwritten with its activation.
+public func gatedActivation(_ activation: Activation, _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                            output: UnsafeMutablePointer<Float>, isa: KernelISA = .detected) {
+    apus_activation_rows(isa.cValue, activation.cValue, x, Int32(2 * width), Int32(rows), Int32(width))
+    for row in 0..<rows {
+        let input = x + row * 2 * width, gate = input + width, result = output + row * width
+        for column in 0..<width { result[column] = input[column] * gate[column] }
+    }
+}

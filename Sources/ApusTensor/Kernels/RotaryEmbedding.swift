@@ -78,4 +78,60 @@ public struct RotaryEmbedding: Sendable {
         }
         return result.map { Float($0) }
     }
+
+    /// cos and sin of every position below `positions`, computed once (a model's forward pass then only reads).
+    public func table(positions: Int) -> RotaryTable { RotaryTable(self, positions: positions) }
+}
+
+/// Precomputed cos/sin of a `RotaryEmbedding` for positions `0..<positions`: `apply` costs two loads per pair
+/// instead of two transcendental calls.
+public struct RotaryTable: Sendable {
+    /// The embedding the table was computed from.
+    public let rotary: RotaryEmbedding
+    /// Number of positions covered.
+    public let positions: Int
+    private let cosines: [Float]
+    private let sines: [Float]
+
+    init(_ rotary: RotaryEmbedding, positions: Int) {
+        self.rotary = rotary
+        self.positions = positions
+        let half = rotary.inverseFrequencies.count
+        var cosines = [Float](repeating: 0, count: positions * half), sines = cosines
+        for position in 0..<positions {
+            for pair in 0..<half {
+                let angle = Float(position) * rotary.inverseFrequencies[pair] // fp32 product, as transformers
+                cosines[position * half + pair] = Float(cos(Double(angle)))
+                sines[position * half + pair] = Float(sin(Double(angle)))
+            }
+        }
+        self.cosines = cosines
+        self.sines = sines
+    }
+
+    /// Rotates `rows` consecutive rows of `x` (row stride `rowStride`, `heads` heads of `headSize` each), the
+    /// first at position `firstPosition`; the caller keeps `firstPosition + rows ≤ positions`.
+    public func apply(to x: UnsafeMutablePointer<Float>, rows: Int, rowStride: Int, heads: Int, headSize: Int, firstPosition: Int = 0) {
+        precondition(firstPosition >= 0 && firstPosition + rows <= positions, "RoPE table covers \(positions) positions")
+        let half = rotary.inverseFrequencies.count
+        let halves = rotary.layout == .halves
+        cosines.withUnsafeBufferPointer { cosines in
+            sines.withUnsafeBufferPointer { sines in
+                guard let cosineBase = cosines.baseAddress, let sineBase = sines.baseAddress else { return }
+                for row in 0..<rows {
+                    let cosRow = cosineBase + (firstPosition + row) * half
+                    let sinRow = sineBase + (firstPosition + row) * half
+                    for head in 0..<heads {
+                        let base = x + row * rowStride + head * headSize
+                        for pair in 0..<half {
+                            let (first, second) = halves ? (pair, pair + half) : (2 * pair, 2 * pair + 1)
+                            let a = base[first], b = base[second]
+                            base[first] = a * cosRow[pair] - b * sinRow[pair]
+                            base[second] = b * cosRow[pair] + a * sinRow[pair]
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -41,4 +41,20 @@ struct RotaryEmbeddingTests {
             }
         }
     }
+
+    /// The precomputed table rotates exactly as the direct computation does.
+    @Test(arguments: [RotaryEmbedding.Layout.halves, .interleaved])
+    func tableMatchesDirectRotation(layout: RotaryEmbedding.Layout) {
+        let rope = RotaryEmbedding(rotaryDimensions: 8, base: 160_000, layout: layout)
+        let table = rope.table(positions: 300)
+        let heads = 2, headSize = 12, rows = 40, first = 250
+        var direct = KernelTests.values(rows * heads * headSize, seed: 41), tabled = direct
+        let positions = Array(first..<(first + rows))
+        positions.withUnsafeBufferPointer { positions in
+            rope.apply(to: &direct, rows: rows, rowStride: heads * headSize, heads: heads, headSize: headSize,
+                       positions: positions.baseAddress!)
+        }
+        table.apply(to: &tabled, rows: rows, rowStride: heads * headSize, heads: heads, headSize: headSize, firstPosition: first)
+        #expect(direct == tabled)
+    }
 }

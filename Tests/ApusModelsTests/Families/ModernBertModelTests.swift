@@ -1,0 +1,78 @@
+import ApusTensor
+import Foundation
+import Testing
+@testable import ApusModels
+
+/// ModernBERT against PyTorch on a tiny random checkpoint (scripts/make_tiny_modernbert_fixtures.py): global and
+/// sliding-window layers with their own RoPE bases, GeGLU, bias-free norms, one sequence at a time and packed.
+struct ModernBertModelTests {
+    static let directory = BertModelTests.fixtures.appendingPathComponent("tiny-modernbert")
+
+    func reference() throws -> BertModelTests.Reference {
+        try JSONDecoder().decode(BertModelTests.Reference.self, from: Data(contentsOf: Self.directory.appendingPathComponent("reference.json")))
+    }
+
+    func check(_ model: any TextEncoder, label: String) throws {
+        let reference = try reference()
+        for threads in [1, 2] {
+            let pool = ThreadPool(threadCount: threads)
+            for item in reference.cases {
+                let hidden = try model.encode(TokenBatch(tokenIds: [item.ids]), pool: pool)
+                let difference = maxAbsoluteDifference(hidden.scalars, item.hiddenStates.flatMap { $0 })
+                #expect(difference <= BertModelTests.hiddenStateFP32, "\(label), length \(item.ids.count): \(difference)")
+            }
+            let packed = try model.encode(TokenBatch(tokenIds: reference.cases.map(\.ids)), pool: pool)
+            let expected = reference.cases.flatMap { $0.hiddenStates.flatMap { $0 } }
+            #expect(maxAbsoluteDifference(packed.scalars, expected) <= BertModelTests.hiddenStateFP32, "\(label) packed, \(threads) threads")
+        }
+    }
+
+    @Test func hiddenStatesMatchPyTorch() throws {
+        let model = try ModelRegistry.loadEncoder(directory: Self.directory)
+        #expect(model is ModernBertModel)
+        try check(model, label: "layer_types + rope_parameters")
+    }
+
+    /// Hub checkpoints written before transformers 5 give `global_attn_every_n_layers` and the two RoPE bases as
+    /// plain keys instead of `layer_types` / `rope_parameters`: the same model must come out.
+    @Test func olderConfigurationKeysGiveTheSameModel() throws {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("apus-modernbert-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try FileManager.default.copyItem(at: Self.directory.appendingPathComponent("model.safetensors"),
+                                         to: copy.appendingPathComponent("model.safetensors"))
+        guard var config = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.directory.appendingPathComponent("config.json")))
+                as? [String: Any] else {
+            Issue.record("config.json is not an object")
+            return
+        }
+        config["layer_types"] = nil
+        config["rope_parameters"] = nil
+        config["global_rope_theta"] = 160_000.0
+        config["local_rope_theta"] = 10_000.0
+        try JSONSerialization.data(withJSONObject: config).write(to: copy.appendingPathComponent("config.json"))
+        let model = try ModelRegistry.loadEncoder(directory: copy)
+        guard let modern = model as? ModernBertModel else { Issue.record("not a ModernBertModel"); return }
+        #expect(modern.configuration.layerTypes == ["full_attention", "sliding_attention", "sliding_attention", "full_attention"])
+        try check(model, label: "global_attn_every_n_layers")
+    }
+
+    /// The sliding window matters: the 40-token case differs from what global attention everywhere would give,
+    /// so the parity above cannot pass with the window ignored.
+    @Test func localLayersUseTheirWindow() throws {
+        let model = try ModelRegistry.loadEncoder(directory: Self.directory)
+        guard let modern = model as? ModernBertModel else { Issue.record("not a ModernBertModel"); return }
+        #expect(modern.layers.map(\.mask) == [.none, AttentionMask(causal: false, window: 4), AttentionMask(causal: false, window: 4), .none])
+    }
+
+    @Test func tooLongAndUnknownIdsAreErrors() throws {
+        let model = try ModelRegistry.loadEncoder(directory: Self.directory)
+        let pool = ThreadPool(threadCount: 1)
+        #expect(throws: ModelError.sequenceTooLong(length: 65, maximum: 64)) {
+            try model.encode(TokenBatch(tokenIds: [Array(repeating: 5, count: 65)]), pool: pool)
+        }
+        #expect(throws: ModelError.tokenIdOutOfRange(id: 64, vocabularySize: 64)) {
+            try model.encode(TokenBatch(tokenIds: [[5, 64]]), pool: pool)
+        }
+    }
+}
