@@ -15,10 +15,13 @@ public struct AttentionOperands {
     public var outputStride: Int
     /// Number of heads and the width of each.
     public var heads: Int, headSize: Int
+    /// A bias added to every scaled score by relative position (MPNet), or nil.
+    public var relativeBias: RelativePositionBias?
 
     /// Bundles the operands; strides are in floats.
     public init(query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>, inputStride: Int,
-                output: UnsafeMutablePointer<Float>, outputStride: Int, heads: Int, headSize: Int) {
+                output: UnsafeMutablePointer<Float>, outputStride: Int, heads: Int, headSize: Int,
+                relativeBias: RelativePositionBias? = nil) {
         self.query = query
         self.key = key
         self.value = value
@@ -27,6 +30,28 @@ public struct AttentionOperands {
         self.outputStride = outputStride
         self.heads = heads
         self.headSize = headSize
+        self.relativeBias = relativeBias
+    }
+}
+
+/// An additive attention bias that depends only on the head and the distance key − query (MPNet's bucketed
+/// relative positions): `table[h · (2·span − 1) + (j − i + span − 1)]` for |j − i| < `span`.
+public struct RelativePositionBias {
+    /// `heads × (2·span − 1)` floats.
+    public var table: UnsafePointer<Float>
+    /// One more than the largest distance covered: at least the longest sequence of the batch.
+    public var span: Int
+
+    /// A bias over `table`.
+    public init(table: UnsafePointer<Float>, span: Int) {
+        self.table = table
+        self.span = span
+    }
+
+    /// The bias of head `head` for query `row`, indexed by key position: entry `j` is the bias for key `j`.
+    @inline(__always)
+    func row(head: Int, query: Int) -> UnsafePointer<Float> {
+        table + head * (2 * span - 1) + (span - 1) - query
     }
 }
 
@@ -141,6 +166,8 @@ private struct AttentionHead {
     let mask: AttentionMask
     let scale: Float
     let isa: KernelISA
+    let relativeBias: RelativePositionBias?
+    let headIndex: Int
 
     init(_ operands: AttentionOperands, firstRow: Int, head: Int, length: Int, mask: AttentionMask, isa: KernelISA) {
         let column = head * operands.headSize
@@ -153,6 +180,9 @@ private struct AttentionHead {
         headSize = operands.headSize
         self.length = length
         self.mask = mask
+        relativeBias = operands.relativeBias
+        headIndex = head
+        precondition(operands.relativeBias.map { $0.span >= length } ?? true, "relative bias table shorter than the sequence")
         scale = 1 / Float(operands.headSize).squareRoot()
         self.isa = isa
     }
@@ -162,6 +192,12 @@ private struct AttentionHead {
         let scores = scratch, packing = scratch + length * length
         gemmPacked(m: length, n: length, k: headSize, a: q, lda: inputStride, b: k, ldb: inputStride, bTransposed: true,
                    c: scores, ldc: length, alpha: scale, scratch: packing, isa: isa)
+        if let relativeBias {
+            for row in 0..<length {
+                let bias = relativeBias.row(head: headIndex, query: row), scoreRow = scores + row * length
+                for key in 0..<length { scoreRow[key] += bias[key] }
+            }
+        }
         if !mask.isEmpty(length: length) {
             for row in 0..<length {
                 let visible = mask.visibleKeys(row: row, length: length), scoreRow = scores + row * length
@@ -214,6 +250,10 @@ private struct AttentionHead {
                                packed: packedKeys + tile * keyTilePanelFloats, c: scores, ldc: attentionKeyTile)
                 for row in 0..<rows {
                     let scoreRow = scores + row * attentionKeyTile
+                    if let relativeBias {
+                        let bias = relativeBias.row(head: headIndex, query: queryStart + row) + keyStart
+                        for key in 0..<keys { scoreRow[key] += bias[key] }
+                    }
                     if masked {
                         let visible = mask.visibleKeys(row: queryStart + row, length: length)
                         let lower = min(max(visible.lowerBound - keyStart, 0), keys)
@@ -296,6 +336,7 @@ public func packedAttentionReference(_ operands: AttentionOperands, sequenceOffs
                 }
                 var scores = visible.map { key in
                     (0..<operands.headSize).reduce(0.0) { $0 + element(operands.query, row, $1) * element(operands.key, key, $1) } * scale
+                        + Double(operands.relativeBias.map { $0.table[head * (2 * $0.span - 1) + key - row + $0.span - 1] } ?? 0)
                 }
                 let maximum = scores.max() ?? 0
                 scores = scores.map { Foundation.exp($0 - maximum) }

@@ -24,21 +24,33 @@ struct AttentionTests {
         }
 
         /// Runs `body` with operands over `inputs` and a NaN-filled output (so unwritten cells show).
-        func run(_ body: (AttentionOperands) -> Void) -> [Float] {
+        func run(_ body: (AttentionOperands) -> Void) -> [Float] { run(bias: nil, body) }
+
+        func run(bias currentBias: RelativePositionBias?, _ body: (AttentionOperands) -> Void) -> [Float] {
             var output = [Float](repeating: .nan, count: max(tokens, 1) * outputStride)
             inputs.withUnsafeBufferPointer { input in
                 output.withUnsafeMutableBufferPointer { out in
                     let base = input.baseAddress!
                     body(AttentionOperands(query: base, key: base + width, value: base + 2 * width, inputStride: 3 * width,
-                                           output: out.baseAddress!, outputStride: outputStride, heads: heads, headSize: headSize))
+                                           output: out.baseAddress!, outputStride: outputStride, heads: heads, headSize: headSize,
+                                           relativeBias: currentBias))
                 }
             }
             return output
         }
 
-        func compare(causal: Bool, window: Int? = nil, threads: Int, isa: KernelISA) -> Float {
+        func compare(causal: Bool, window: Int? = nil, threads: Int, isa: KernelISA, biasSpan: Int? = nil) -> Float {
             let mask = AttentionMask(causal: causal, window: window)
-            let expected = run { packedAttentionReference($0, sequenceOffsets: offsets, mask: mask) }
+            // A random relative-position bias table when asked for, kept alive for the whole comparison.
+            let biasValues = biasSpan.map { KernelTests.values(heads * (2 * $0 - 1), seed: 99).map { $0 * 3 } } ?? []
+            return biasValues.withUnsafeBufferPointer { biasBuffer in
+                let bias = biasSpan.flatMap { span in biasBuffer.baseAddress.map { RelativePositionBias(table: $0, span: span) } }
+                return compare(mask: mask, threads: threads, isa: isa, bias: bias)
+            }
+        }
+
+        func compare(mask: AttentionMask, threads: Int, isa: KernelISA, bias: RelativePositionBias?) -> Float {
+            let expected = run(bias: bias) { packedAttentionReference($0, sequenceOffsets: offsets, mask: mask) }
             let pool = ThreadPool(threadCount: threads)
             let longest = lengths.max() ?? 0
             // A guard region after the scratch the function asks for: it must stay untouched.
@@ -47,7 +59,7 @@ struct AttentionTests {
             scratch.initialize(repeating: 0, count: needed)
             (scratch + needed).initialize(repeating: 12345, count: guardCount)
             defer { scratch.deallocate() }
-            let actual = run { packedAttention($0, sequenceOffsets: offsets, mask: mask, scratch: scratch, pool: pool, isa: isa) }
+            let actual = run(bias: bias) { packedAttention($0, sequenceOffsets: offsets, mask: mask, scratch: scratch, pool: pool, isa: isa) }
             if !(0..<guardCount).allSatisfy({ scratch[needed + $0] == 12345 }) { return .infinity } // wrote past its scratch
             var worst: Float = 0
             for row in 0..<tokens {
@@ -113,6 +125,15 @@ struct AttentionTests {
         for causal in [false, true] {
             let error = problem.compare(causal: causal, window: window, threads: 2, isa: .detected)
             #expect(error < 2e-6, "window \(window), causal \(causal): max error \(error)")
+        }
+    }
+
+    /// A relative-position bias (MPNet) on both paths, with and without a causal mask.
+    @Test func relativePositionBiasMatchesTheDefinition() {
+        let problem = Problem(heads: 3, headSize: 8, lengths: [6, 40, attentionFullScoresLimit + 30], seed: 6)
+        for causal in [false, true] {
+            let error = problem.compare(causal: causal, threads: 2, isa: .detected, biasSpan: attentionFullScoresLimit + 35)
+            #expect(error < 2e-6, "causal \(causal): max error \(error)")
         }
     }
 }
