@@ -38,6 +38,12 @@ struct ModelOptions: ParsableArguments {
         return try TextClassifier(modelDirectory: directory(), threads: threads, precision: precision)
     }
 
+    /// Loads a `*ForTokenClassification` model and its tokenizer.
+    func loadRecognizer() throws -> NamedEntityRecognizer {
+        warnIfPortableBF16()
+        return try NamedEntityRecognizer(modelDirectory: directory(), threads: threads, precision: precision)
+    }
+
     private func warnIfPortableBF16() {
         if precision == .bf16 && BF16KernelISA.detected == .portable {
             FileHandle.standardError.write(Data("""

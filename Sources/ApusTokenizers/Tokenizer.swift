@@ -168,6 +168,20 @@ public final class Tokenizer: Sendable {
         return decoder?.decode(tokens) ?? tokens.joined(separator: " ")
     }
 
+    /// The text of token strings, as Python's `convert_tokens_to_string` gives it: the file's decoder, or the
+    /// tokens joined by spaces when it has none. Unlike `decode`, nothing is skipped or looked up, so a piece
+    /// of original text can stand in for a token (the NER pipeline does this for unknown tokens).
+    public func decode(tokens: [String]) -> String {
+        decoder?.decode(tokens) ?? tokens.joined(separator: " ")
+    }
+
+    /// The prefix the model writes before a piece that continues a word (`##` for WordPiece); nil when its
+    /// tokens carry no such mark.
+    public var continuingSubwordPrefix: String? { model.wordContinuationPrefix }
+
+    /// The id of the model's unknown token (`[UNK]`), if it has one.
+    public var unknownTokenId: Int? { model.unknownTokenId }
+
     /// One sequence through added-token splitting, normalisation, pre-tokenisation and the model.
     private func encodeSequence(_ text: String, typeId: Int) -> Encoding {
         var encoding = Encoding()

@@ -16,6 +16,11 @@ protocol TokenizationModel: Sendable {
     func token(for id: Int) -> String?
     /// Number of entries in the vocabulary.
     var vocabularySize: Int { get }
+    /// The prefix marking a piece that continues a word (`##`), for models that have one; nil for models
+    /// without continuation pieces (Unigram, byte-level BPE).
+    var wordContinuationPrefix: String? { get }
+    /// The id of the token that stands for text the vocabulary cannot cover; nil when every input is covered.
+    var unknownTokenId: Int? { get }
 }
 
 /// The model types Apus reads, by their tokenizer.json `"type"`.

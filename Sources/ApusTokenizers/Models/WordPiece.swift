@@ -23,6 +23,9 @@ struct WordPiece: TokenizationModel, JSONDecodableStage {
     let continuingSubwordPrefix: String
     let maxInputCharsPerWord: Int
 
+    var wordContinuationPrefix: String? { continuingSubwordPrefix }
+    var unknownTokenId: Int? { unknownId }
+
     /// tokenizers requires all four fields (`type` is optional for old files).
     init(json: JSONObject) throws {
         let vocabulary = try json.object("vocab")

@@ -1,0 +1,148 @@
+// Token-classification heads, ports of transformers' `*ForTokenClassification` at inference:
+//   BertForTokenClassification (models/bert/modeling_bert.py):
+//     h      = bert(input_ids).last_hidden_state      (BertModel(add_pooling_layer=False): no pooler)
+//     logits = classifier(dropout(h))                 (dropout is identity at inference; every token gets a row)
+// On a packed batch the classifier is one product over all `totalTokens` rows, so a token's logits depend only
+// on its own sequence.
+import ApusTensor
+import Foundation
+
+// MARK: - Configuration
+
+/// The head fields of a token classifier's `config.json`: which architecture and which labels.
+public struct TokenClassificationConfiguration: Sendable, Equatable {
+    /// `architectures` as written (e.g. `["BertForTokenClassification"]`); empty when absent.
+    public var architectures: [String]
+    /// Label names by class id (`id2label`), or `LABEL_<i>` when the file names none, as transformers does.
+    public var labels: [String]
+
+    /// Number of outputs of the classifier per token.
+    public var labelCount: Int { labels.count }
+
+    /// A configuration from values.
+    public init(architectures: [String], labels: [String]) {
+        self.architectures = architectures
+        self.labels = labels
+    }
+
+    /// Reads the head fields of the config.json at `url`. They are the fields sequence classification reads
+    /// (`architectures`, `id2label`, `num_labels`), so the same parser and its checks apply.
+    public static func load(from url: URL) throws -> TokenClassificationConfiguration {
+        let fields = try SequenceClassificationConfiguration.load(from: url)
+        return TokenClassificationConfiguration(architectures: fields.architectures, labels: fields.labels)
+    }
+}
+
+// MARK: - Head
+
+/// Dropout (identity at inference) + `classifier`: a linear map from every token's hidden state to one logit
+/// per label.
+public struct TokenClassificationHead: Sendable {
+    /// `classifier`, `[labels, hidden]`.
+    let classifier: Linear
+
+    /// Width of the hidden states the head reads.
+    public var hiddenSize: Int { classifier.inFeatures }
+    /// Number of logits per token.
+    public var labelCount: Int { classifier.outFeatures }
+
+    /// Loads `classifier.*` from `task` (the checkpoint's top level). The head computes in fp32: one small
+    /// product per batch, where bf16 would save nothing and cost accuracy in the scores.
+    public init(task: WeightScope, hiddenSize: Int, labelCount: Int) throws {
+        classifier = try Linear(task, "classifier", inFeatures: hiddenSize, outFeatures: labelCount)
+    }
+
+    /// Logits `[batch.totalTokens, labelCount]` from the encoder's last hidden states `[batch.totalTokens, hidden]`.
+    public func forward(_ hidden: Tensor, pool: ThreadPool) -> Tensor {
+        classifier(hidden, pool: pool) // [totalTokens, labels]
+    }
+}
+
+// MARK: - Model
+
+/// An encoder with a token-classification head: packed token ids in, one row of logits per token out.
+///
+/// ```swift
+/// let tagger = try ModelRegistry.loadTokenClassifier(directory: modelDirectory)
+/// let logits = try tagger.logits(TokenBatch(sequences: [(ids, typeIds)]), pool: ThreadPool(threadCount: 2))
+/// // logits: [ids.count, tagger.labels.count]; row i scores token i
+/// ```
+public final class TokenClassifier: Sendable {
+    /// The transformer that produces the token vectors.
+    public let encoder: any TextEncoder
+    /// The per-token classifier.
+    public let head: TokenClassificationHead
+    /// Labels and architecture from config.json.
+    public let configuration: TokenClassificationConfiguration
+
+    /// Label names by class id.
+    public var labels: [String] { configuration.labels }
+
+    /// Pairs an encoder with a head built for it (a programmer error otherwise: the loaders size both from
+    /// one config.json).
+    public init(encoder: any TextEncoder, head: TokenClassificationHead, configuration: TokenClassificationConfiguration) {
+        precondition(head.hiddenSize == encoder.hiddenSize && head.labelCount == configuration.labelCount,
+                     "head \(head.hiddenSize) → \(head.labelCount) does not fit encoder width \(encoder.hiddenSize), \(configuration.labelCount) labels")
+        self.encoder = encoder
+        self.head = head
+        self.configuration = configuration
+    }
+
+    /// Logits `[batch.totalTokens, labels.count]`, sequences in batch order. Activations come from `arena`
+    /// (one pass at a time per arena). Each token's logits depend only on its own sequence.
+    public func logits(_ batch: TokenBatch, pool: ThreadPool, arena: ActivationArena = ActivationArena()) throws -> Tensor {
+        guard batch.totalTokens > 0 else { return Tensor(zeros: [0, head.labelCount]) }
+        let hidden = try encoder.encode(batch, pool: pool, arena: arena) // [totalTokens, hidden]
+        return head.forward(hidden, pool: pool)
+    }
+}
+
+// MARK: - Loading
+
+extension ModelRegistry {
+    /// Builds a token classifier from a directory: its config.json, the parsed head fields, and the precision of
+    /// the encoder.
+    typealias TokenClassifierLoader = @Sendable (_ directory: URL, _ configuration: URL,
+                                                 _ head: TokenClassificationConfiguration,
+                                                 _ precision: Precision) throws -> TokenClassifier
+
+    /// The `architectures` names whose token-classification head Apus implements, and their loaders.
+    static let tokenClassifiers: [String: TokenClassifierLoader] = [
+        "BertForTokenClassification": loadBertTokenClassifier,
+    ]
+
+    /// Every `architectures` value `loadTokenClassifier` accepts, sorted.
+    public static var supportedTokenClassifiers: [String] { tokenClassifiers.keys.sorted() }
+
+    /// Loads encoder and head of a `*ForTokenClassification` checkpoint (NER, part-of-speech tagging) in a
+    /// Hub-layout `directory`, the encoder's linear layers computing in `precision`. Every tensor must be used:
+    /// a checkpoint with extra or missing weights is an error naming them.
+    public static func loadTokenClassifier(directory: URL, precision: Precision = .fp32) throws -> TokenClassifier {
+        let configurationURL = directory.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: configurationURL.path) else {
+            throw ModelError.invalidConfiguration(file: configurationURL.path, field: "(file)",
+                                                  reason: "not found; a model directory in Hub layout has a config.json")
+        }
+        let head = try TokenClassificationConfiguration.load(from: configurationURL)
+        guard let load = head.architectures.lazy.compactMap({ tokenClassifiers[$0] }).first else {
+            throw ModelError.missingHead(file: configurationURL.path, task: "token-classification",
+                                         architectures: head.architectures, supported: supportedTokenClassifiers)
+        }
+        return try load(directory, configurationURL, head, precision)
+    }
+
+    /// `BertForTokenClassification`: a BERT encoder under `bert.` and `classifier`, both from one `WeightStore`
+    /// so `finish()` sees every tensor. transformers builds this encoder without a pooler; a checkpoint that still
+    /// carries one has it skipped by `BertModel`, which declares the pooler unused.
+    private static func loadBertTokenClassifier(directory: URL, configurationURL: URL,
+                                                head: TokenClassificationConfiguration,
+                                                precision: Precision) throws -> TokenClassifier {
+        let configuration = try BertConfiguration.load(from: configurationURL)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try BertModel(configuration: configuration, weights: weights, precision: precision)
+        let tokenHead = try TokenClassificationHead(task: weights.root, hiddenSize: configuration.hiddenSize,
+                                                    labelCount: head.labelCount)
+        try weights.finish()
+        return TokenClassifier(encoder: encoder, head: tokenHead, configuration: head)
+    }
+}
