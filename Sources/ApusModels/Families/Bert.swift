@@ -192,6 +192,8 @@ struct BertWorkspace {
     let expanded: UnsafeMutablePointer<Float>   // [tokens, intermediate]: the feed-forward block's inner activations
     let attentionScratch: UnsafeMutablePointer<Float>
     let linearScratch: UnsafeMutableRawPointer  // bf16 layers' rounded inputs
+    /// MPNet's relative-position bias for this batch's longest sequence, shared by every layer; nil for the others.
+    var relativeBias: RelativePositionBias? = nil
 
     init(arena: ActivationArena, tokens: Int, longestSequence: Int, hiddenSize hidden: Int, intermediateSize: Int, heads: Int,
          threads: Int, linearScratchBytes: Int) {
@@ -241,7 +243,7 @@ struct BertAttention: Sendable {
         queryKeyValue.forward(workspace.hidden, rows: tokens, into: workspace.qkv, pool: pool, scratch: workspace.linearScratch)
         let operands = AttentionOperands(query: workspace.qkv, key: workspace.qkv + width, value: workspace.qkv + 2 * width,
                                          inputStride: 3 * width, output: workspace.context, outputStride: width,
-                                         heads: heads, headSize: width / heads)
+                                         heads: heads, headSize: width / heads, relativeBias: workspace.relativeBias)
         packedAttention(operands, sequenceOffsets: batch.sequenceOffsets, scratch: workspace.attentionScratch, pool: pool)
         outputDense.forward(workspace.context, rows: tokens, into: workspace.projected, pool: pool, scratch: workspace.linearScratch)
         outputLayerNorm.forward(workspace.projected, residual: workspace.hidden, rows: tokens, into: workspace.attended, pool: pool)
@@ -289,6 +291,8 @@ struct BertLayer: Sendable {
 struct BertStack: Sendable {
     let embeddings: BertEmbeddings
     let layers: [BertLayer]
+    /// MPNet's bucketed relative-position bias (`encoder.relative_attention_bias`), or nil.
+    var relativeAttentionBias: RelativeAttentionBuckets? = nil
 
     var hiddenSize: Int { embeddings.wordEmbeddings.width }
 
@@ -301,10 +305,16 @@ struct BertStack: Sendable {
         let linearScratchBytes = layers.first.map { layer in
             max(layer.attention.queryKeyValue.scratchBytes(rows: tokens), layer.output.scratchBytes(rows: tokens))
         } ?? 0
-        let workspace = BertWorkspace(arena: arena, tokens: tokens, longestSequence: batch.longestSequence, hiddenSize: hiddenSize,
+        var workspace = BertWorkspace(arena: arena, tokens: tokens, longestSequence: batch.longestSequence, hiddenSize: hiddenSize,
                                       intermediateSize: layers.first?.intermediate.outFeatures ?? 0,
                                       heads: layers.first?.attention.heads ?? 1, threads: pool.threadCount,
                                       linearScratchBytes: linearScratchBytes)
+        if let relativeAttentionBias {
+            let span = max(batch.longestSequence, 1)
+            let table = arena.floats(relativeAttentionBias.heads * (2 * span - 1))
+            relativeAttentionBias.fill(table, span: span)
+            workspace.relativeBias = RelativePositionBias(table: table, span: span)
+        }
         try embeddings.forward(batch, into: workspace.hidden, pool: pool)
         for layer in layers {
             layer.forward(batch, workspace, pool: pool)
