@@ -6,6 +6,7 @@ struct ApusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apus",
         abstract: "Run Hugging Face transformer checkpoints on CPU.",
-        subcommands: [EmbedCommand.self, ClassifyCommand.self, NerCommand.self, SimilarityCommand.self, TokenizeCommand.self, BenchCommand.self]
+        subcommands: [EmbedCommand.self, ClassifyCommand.self, NerCommand.self, FillMaskCommand.self, RerankCommand.self,
+                      SimilarityCommand.self, TokenizeCommand.self, BenchCommand.self]
     )
 }

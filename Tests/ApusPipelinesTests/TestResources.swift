@@ -55,6 +55,10 @@ enum Tolerance {
     static let batchInvariance: Float = 1e-6
     /// Max |Δ| of fp32 classification logits against PyTorch.
     static let logitsFP32: Float = 1e-4
+    /// Max |Δ| of a fill-mask probability against transformers' pipeline.
+    static let fillMaskScore: Float = 1e-5
+    /// Max |Δ| of a reranking score (sigmoid of the logit) against sentence-transformers' CrossEncoder.
+    static let rerankScore: Float = 1e-5
 }
 
 /// Largest absolute difference between two equally long vectors.
