@@ -293,8 +293,10 @@ struct BertStack: Sendable {
     let layers: [BertLayer]
     /// MPNet's bucketed relative-position bias (`encoder.relative_attention_bias`), or nil.
     var relativeAttentionBias: RelativeAttentionBuckets? = nil
+    /// ELECTRA's `embeddings_project` from its narrower embeddings to the hidden width, or nil.
+    var embeddingProjection: Linear? = nil
 
-    var hiddenSize: Int { embeddings.wordEmbeddings.width }
+    var hiddenSize: Int { embeddingProjection?.outFeatures ?? embeddings.wordEmbeddings.width }
 
     /// Runs the encoder on a packed batch, writing `[totalTokens, hiddenSize]` to `output`; activations live
     /// in `arena`, so once the arena has seen a batch this large the pass allocates nothing.
@@ -302,9 +304,9 @@ struct BertStack: Sendable {
         let tokens = batch.totalTokens
         guard tokens > 0 else { return }
         arena.reset()
-        let linearScratchBytes = layers.first.map { layer in
+        let linearScratchBytes = max(layers.first.map { layer in
             max(layer.attention.queryKeyValue.scratchBytes(rows: tokens), layer.output.scratchBytes(rows: tokens))
-        } ?? 0
+        } ?? 0, embeddingProjection?.scratchBytes(rows: tokens) ?? 0)
         var workspace = BertWorkspace(arena: arena, tokens: tokens, longestSequence: batch.longestSequence, hiddenSize: hiddenSize,
                                       intermediateSize: layers.first?.intermediate.outFeatures ?? 0,
                                       heads: layers.first?.attention.heads ?? 1, threads: pool.threadCount,
@@ -315,7 +317,14 @@ struct BertStack: Sendable {
             relativeAttentionBias.fill(table, span: span)
             workspace.relativeBias = RelativePositionBias(table: table, span: span)
         }
-        try embeddings.forward(batch, into: workspace.hidden, pool: pool)
+        if let embeddingProjection {
+            // The embeddings are narrower than the hidden width (checked at load), so `context` can hold them.
+            try embeddings.forward(batch, into: workspace.context, pool: pool)
+            embeddingProjection.forward(workspace.context, rows: tokens, into: workspace.hidden, pool: pool,
+                                        scratch: workspace.linearScratch)
+        } else {
+            try embeddings.forward(batch, into: workspace.hidden, pool: pool)
+        }
         for layer in layers {
             layer.forward(batch, workspace, pool: pool)
         }
