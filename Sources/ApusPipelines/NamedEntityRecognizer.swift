@@ -71,9 +71,8 @@ public final class NamedEntityRecognizer: Sendable {
     public let maxSequenceLength: Int
     /// Threads the forward pass runs on.
     public let pool: ThreadPool
-    /// Activation memory kept between calls; `arenaLock` serialises passes (the pool runs one at a time anyway).
-    private let arena = ActivationArena()
-    private let arenaLock = NSLock()
+    /// Activation memory kept between calls, one pass at a time (the pool runs one at a time anyway).
+    private let arena = PipelineArena()
 
     /// Label names by class id.
     public var labels: [String] { model.labels }
@@ -124,15 +123,10 @@ public final class NamedEntityRecognizer: Sendable {
     // MARK: Forward pass
 
     private func logits(of encodings: [Encoding], batchSize: Int) throws -> [[[Float]]] {
-        guard batchSize >= 1 else { throw PipelineError.invalidArgument(name: "batch size", reason: "must be at least 1, got \(batchSize)") }
         let labelCount = labels.count
         var results = [[[Float]]](repeating: [], count: encodings.count)
         // A tokenizer without a post-processor gives no tokens for "": nothing to run, no entities.
-        let order = encodings.indices.filter { encodings[$0].count > 0 }.sorted { encodings[$0].count > encodings[$1].count }
-        var start = 0
-        while start < order.count {
-            let members = Array(order[start..<min(start + batchSize, order.count)])
-            let batch = try TokenBatch(sequences: members.map { (encodings[$0].ids, encodings[$0].typeIds) })
+        try forEachPackedBatch(of: encodings, batchSize: batchSize, skippingEmpty: true) { members, batch in
             let logits = try run(batch).scalars // [totalTokens, labels]
             for (sequence, member) in members.enumerated() {
                 let offset = batch.sequenceOffsets[sequence]
@@ -141,25 +135,16 @@ public final class NamedEntityRecognizer: Sendable {
                     return Array(logits[row..<(row + labelCount)])
                 }
             }
-            start += batchSize
         }
         return results
     }
 
     private func run(_ batch: TokenBatch) throws -> Tensor {
-        arenaLock.lock()
-        defer { arenaLock.unlock() }
-        return try model.logits(batch, pool: pool, arena: arena)
+        try arena.with { try model.logits(batch, pool: pool, arena: $0) }
     }
 
     private func resolvedMaxLength(_ requested: Int?) throws -> Int {
-        guard let requested else { return maxSequenceLength }
-        let maxPositions = model.encoder.maxPositions
-        guard requested >= 1 && requested <= maxPositions else {
-            throw PipelineError.invalidArgument(name: "max length",
-                                                reason: "\(requested) is outside 1...\(maxPositions) (the model's position embeddings)")
-        }
-        return requested
+        try validatedMaxLength(requested, fallback: maxSequenceLength, maxPositions: model.encoder.maxPositions)
     }
 
     // MARK: Post-processing (TokenClassificationPipeline.postprocess)

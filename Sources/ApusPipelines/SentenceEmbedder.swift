@@ -22,9 +22,8 @@ public final class SentenceEmbedder: Sendable {
     public let maxSequenceLength: Int
     /// Threads the forward pass runs on.
     public let pool: ThreadPool
-    /// Activation memory kept between calls; `arenaLock` serialises passes (the pool runs one at a time anyway).
-    private let arena = ActivationArena()
-    private let arenaLock = NSLock()
+    /// Activation memory kept between calls, one pass at a time (the pool runs one at a time anyway).
+    private let arena = PipelineArena()
 
     /// Width of the returned vectors (after any Dense modules; `embed`'s `dimensions` can truncate further).
     public var dimension: Int {
@@ -85,19 +84,14 @@ public final class SentenceEmbedder: Sendable {
     ///   `encode(truncate_dim=N, normalize_embeddings=True)` does.
     public func embed(_ texts: [String], batchSize: Int = 32, maxLength: Int? = nil, normalize: Bool? = nil,
                       prompt: String? = nil, promptName: String? = nil, dimensions: Int? = nil) throws -> [[Float]] {
-        guard batchSize >= 1 else { throw PipelineError.invalidArgument(name: "batch size", reason: "must be at least 1, got \(batchSize)") }
         if let dimensions, !(1...dimension).contains(dimensions) {
             throw PipelineError.invalidArgument(name: "dimensions", reason: "\(dimensions) is outside 1...\(dimension) (the model's output width)")
         }
         let promptText = try resolvedPrompt(prompt, name: promptName)
         let promptTokens = try promptText.map { pooling.includePrompt ? 0 : try promptLength($0) } ?? 0
         let encodings = try texts.map { try tokenize((promptText ?? "") + $0, maxLength: maxLength) }
-        let order = encodings.indices.sorted { encodings[$0].ids.count > encodings[$1].ids.count }
         var vectors = [[Float]](repeating: [], count: texts.count)
-        var start = 0
-        while start < order.count {
-            let members = Array(order[start..<min(start + batchSize, order.count)])
-            let batch = try TokenBatch(sequences: members.map { (encodings[$0].ids, encodings[$0].typeIds) })
+        try forEachPackedBatch(of: encodings, batchSize: batchSize) { members, batch in
             let hidden = try encode(batch) // [totalTokens, hidden]
             var pooled = pooling(hidden, sequenceOffsets: batch.sequenceOffsets, promptTokens: promptTokens)
             var normalized = false
@@ -124,7 +118,6 @@ public final class SentenceEmbedder: Sendable {
                 }
                 vectors[member] = vector
             }
-            start += batchSize
         }
         return vectors
     }
@@ -159,18 +152,11 @@ public final class SentenceEmbedder: Sendable {
     }
 
     private func encode(_ batch: TokenBatch) throws -> Tensor {
-        arenaLock.lock()
-        defer { arenaLock.unlock() }
-        return try encoder.encode(batch, pool: pool, arena: arena)
+        try arena.with { try encoder.encode(batch, pool: pool, arena: $0) }
     }
 
     private func resolvedMaxLength(_ requested: Int?) throws -> Int {
-        guard let requested else { return maxSequenceLength }
-        guard requested >= 1 && requested <= encoder.maxPositions else {
-            throw PipelineError.invalidArgument(name: "max length",
-                                                reason: "\(requested) is outside 1...\(encoder.maxPositions) (the model's position embeddings)")
-        }
-        return requested
+        try validatedMaxLength(requested, fallback: maxSequenceLength, maxPositions: encoder.maxPositions)
     }
 
     /// `model_max_length` from tokenizer_config.json, which sentence-transformers uses when

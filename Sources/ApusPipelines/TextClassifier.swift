@@ -61,9 +61,8 @@ public final class TextClassifier: Sendable {
     public let maxSequenceLength: Int
     /// Threads the forward pass runs on.
     public let pool: ThreadPool
-    /// Activation memory kept between calls; `arenaLock` serialises passes (the pool runs one at a time anyway).
-    private let arena = ActivationArena()
-    private let arenaLock = NSLock()
+    /// Activation memory kept between calls, one pass at a time (the pool runs one at a time anyway).
+    private let arena = PipelineArena()
 
     /// Label names by class id.
     public var labels: [String] { model.labels }
@@ -99,41 +98,27 @@ public final class TextClassifier: Sendable {
     /// do not depend on its batch.
     public func classify(_ texts: [String], pairs: [String]? = nil, batchSize: Int = 32,
                          maxLength: Int? = nil) throws -> [TextClassification] {
-        guard batchSize >= 1 else { throw PipelineError.invalidArgument(name: "batch size", reason: "must be at least 1, got \(batchSize)") }
         if let pairs, pairs.count != texts.count {
             throw PipelineError.invalidArgument(name: "pairs", reason: "\(pairs.count) second texts for \(texts.count) first texts; give one per text")
         }
         let encodings = try texts.indices.map { try tokenize(texts[$0], pair: pairs?[$0], maxLength: maxLength) }
-        let order = encodings.indices.sorted { encodings[$0].ids.count > encodings[$1].ids.count }
         let labelCount = labels.count
         var results = [TextClassification?](repeating: nil, count: texts.count)
-        var start = 0
-        while start < order.count {
-            let members = Array(order[start..<min(start + batchSize, order.count)])
-            let batch = try TokenBatch(sequences: members.map { (encodings[$0].ids, encodings[$0].typeIds) })
+        try forEachPackedBatch(of: encodings, batchSize: batchSize) { members, batch in
             let logits = try run(batch).scalars // [members, labels]
             for (row, member) in members.enumerated() {
                 results[member] = TextClassification(logits: Array(logits[(row * labelCount)..<((row + 1) * labelCount)]),
                                                      labels: labels, problem: problem)
             }
-            start += batchSize
         }
         return results.compactMap { $0 }
     }
 
     private func run(_ batch: TokenBatch) throws -> Tensor {
-        arenaLock.lock()
-        defer { arenaLock.unlock() }
-        return try model.logits(batch, pool: pool, arena: arena)
+        try arena.with { try model.logits(batch, pool: pool, arena: $0) }
     }
 
     private func resolvedMaxLength(_ requested: Int?) throws -> Int {
-        guard let requested else { return maxSequenceLength }
-        let maxPositions = model.encoder.maxPositions
-        guard requested >= 1 && requested <= maxPositions else {
-            throw PipelineError.invalidArgument(name: "max length",
-                                                reason: "\(requested) is outside 1...\(maxPositions) (the model's position embeddings)")
-        }
-        return requested
+        try validatedMaxLength(requested, fallback: maxSequenceLength, maxPositions: model.encoder.maxPositions)
     }
 }
