@@ -4,22 +4,25 @@ and their PyTorch reference logits.
 
 Writes Tests/Fixtures/tiny-<family>-<task>/ for family in roberta, distilbert, mpnet, modernbert (and
 modernbert-mean: `classifier_pooling` "mean") and task in seqcls (`*ForSequenceClassification`, 3 named labels)
-and tokcls (`*ForTokenClassification`, 5 named labels). Each holds config.json, model.safetensors
+tokcls (`*ForTokenClassification`, 5 named labels) and mlm (`*ForMaskedLM`, decoder tied to the word
+embeddings; reference logits at the mask positions and a few others). Each holds config.json, model.safetensors
 (save_pretrained, safetensors), the WordPiece tokenizer.json of make_tiny_head_fixtures.py (so the pipelines run
 end to end; these families' real tokenizers are BPE, which is not what is tested here), and reference.json: for
 several texts, the token ids `tokenizers` gives and the logits the model returns, one input at a time, fp32,
 no padding.
 
-Run: /work/venv-dev/bin/python scripts/make_tiny_family_head_fixtures.py (torch, transformers, tokenizers)
+Run: /work/venv-dev/bin/python scripts/make_tiny_family_head_fixtures.py [seqcls] [tokcls] [mlm] (default: all;
+torch, transformers, tokenizers)
 """
 import json
 import pathlib
 
 import torch
-from transformers import (DistilBertConfig, DistilBertForSequenceClassification, DistilBertForTokenClassification,
-                          ModernBertConfig, ModernBertForSequenceClassification, ModernBertForTokenClassification,
-                          MPNetConfig, MPNetForSequenceClassification, MPNetForTokenClassification,
-                          RobertaConfig, RobertaForSequenceClassification, RobertaForTokenClassification)
+from transformers import (DistilBertConfig, DistilBertForMaskedLM, DistilBertForSequenceClassification,
+                          DistilBertForTokenClassification, ModernBertConfig, ModernBertForMaskedLM,
+                          ModernBertForSequenceClassification, ModernBertForTokenClassification, MPNetConfig,
+                          MPNetForMaskedLM, MPNetForSequenceClassification, MPNetForTokenClassification, RobertaConfig,
+                          RobertaForMaskedLM, RobertaForSequenceClassification, RobertaForTokenClassification)
 
 from make_tiny_head_fixtures import FIXTURES, TEXTS, make_tokenizer
 
@@ -62,12 +65,15 @@ def modernbert_config(pooling="cls"):
 
 
 FAMILIES = {
-    "roberta": (roberta_config, RobertaForSequenceClassification, RobertaForTokenClassification),
-    "distilbert": (distilbert_config, DistilBertForSequenceClassification, DistilBertForTokenClassification),
-    "mpnet": (mpnet_config, MPNetForSequenceClassification, MPNetForTokenClassification),
-    "modernbert": (modernbert_config("cls"), ModernBertForSequenceClassification, ModernBertForTokenClassification),
-    "modernbert-mean": (modernbert_config("mean"), ModernBertForSequenceClassification, None),
+    "roberta": (roberta_config, RobertaForSequenceClassification, RobertaForTokenClassification, RobertaForMaskedLM),
+    "distilbert": (distilbert_config, DistilBertForSequenceClassification, DistilBertForTokenClassification,
+                   DistilBertForMaskedLM),
+    "mpnet": (mpnet_config, MPNetForSequenceClassification, MPNetForTokenClassification, MPNetForMaskedLM),
+    "modernbert": (modernbert_config("cls"), ModernBertForSequenceClassification, ModernBertForTokenClassification,
+                   ModernBertForMaskedLM),
+    "modernbert-mean": (modernbert_config("mean"), ModernBertForSequenceClassification, None, None),
 }
+MASKED_TEXTS = ["The movie was [MASK]!", "[MASK] cat sits on the [MASK].", "hello"] + EXTRA_TEXTS
 
 
 def randomise(model):
@@ -81,13 +87,16 @@ def randomise(model):
 
 
 def make(family: str, task: str, seed: int) -> None:
-    make_config, sequence_class, token_class = FAMILIES[family]
-    model_class = sequence_class if task == "seqcls" else token_class
+    make_config, sequence_class, token_class, masked_class = FAMILIES[family]
+    model_class = {"seqcls": sequence_class, "tokcls": token_class, "mlm": masked_class}[task]
     if model_class is None:
         return
-    labels = SEQUENCE_LABELS if task == "seqcls" else TOKEN_LABELS
+    labels = {"seqcls": SEQUENCE_LABELS, "tokcls": TOKEN_LABELS, "mlm": {}}[task]
     torch.manual_seed(seed)
-    config = make_config(num_labels=len(labels), id2label=labels, label2id={v: k for k, v in labels.items()})
+    if task == "mlm":
+        config = make_config()
+    else:
+        config = make_config(num_labels=len(labels), id2label=labels, label2id={v: k for k, v in labels.items()})
     model = model_class(config).eval()
     randomise(model)
     out = FIXTURES / f"tiny-{family}-{task}"
@@ -95,12 +104,18 @@ def make(family: str, task: str, seed: int) -> None:
     model.save_pretrained(out, safe_serialization=True)
     tokenizer = make_tokenizer(out)
     cases = []
-    for text in TEXTS + EXTRA_TEXTS:
+    for text in (MASKED_TEXTS if task == "mlm" else TEXTS + EXTRA_TEXTS):
         ids = tokenizer.encode(text).ids
         with torch.no_grad():
             logits = model(input_ids=torch.tensor([ids])).logits[0]
-        cases.append({"text": text, "ids": ids,
-                      "logits": [float(f"{v:.9g}") for v in logits.flatten().tolist()]})
+        case = {"text": text, "ids": ids}
+        if task == "mlm":
+            # Mask rows, plus the second and one past the sliding window (fill-mask reads only chosen rows).
+            positions = sorted({i for i, token in enumerate(ids) if token == 4} | {1} | ({12} if len(ids) > 12 else set()))
+            case["positions"] = positions
+            logits = logits[positions]
+        case["logits"] = [float(f"{v:.9g}") for v in logits.flatten().tolist()]
+        cases.append(case)
     (out / "reference.json").write_text(json.dumps({
         "made_by": "scripts/make_tiny_family_head_fixtures.py",
         "torch": torch.__version__,
@@ -113,6 +128,9 @@ def make(family: str, task: str, seed: int) -> None:
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
+    import sys
+    tasks = sys.argv[1:] or ["seqcls", "tokcls", "mlm"]
     for family_index, family in enumerate(FAMILIES):
-        for task_index, task in enumerate(["seqcls", "tokcls"]):
-            make(family, task, seed=8100 + 10 * family_index + task_index)
+        for task_index, task in enumerate(["seqcls", "tokcls", "mlm"]):
+            if task in tasks:
+                make(family, task, seed=8100 + 10 * family_index + task_index)

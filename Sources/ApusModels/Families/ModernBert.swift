@@ -43,6 +43,8 @@ public struct ModernBertConfiguration: Decodable, Sendable, Equatable {
     /// `head.dense` (`classifier_activation`), whether `head.dense` has a bias (`classifier_bias`), and how a
     /// sequence is pooled for classification (`classifier_pooling`, "cls" or "mean").
     public var classifierActivation: String, classifierBias: Bool, classifierPooling: String
+    /// Whether `ModernBertForMaskedLM.decoder` has a bias (`decoder_bias`).
+    public var decoderBias: Bool
 
     enum CodingKeys: String, CodingKey {
         case vocabularySize = "vocab_size"
@@ -65,6 +67,7 @@ public struct ModernBertConfiguration: Decodable, Sendable, Equatable {
         case classifierActivation = "classifier_activation"
         case classifierBias = "classifier_bias"
         case classifierPooling = "classifier_pooling"
+        case decoderBias = "decoder_bias"
     }
 
     struct RopeParameters: Decodable, Equatable {
@@ -109,6 +112,7 @@ public struct ModernBertConfiguration: Decodable, Sendable, Equatable {
         classifierActivation = try container.decodeIfPresent(String.self, forKey: .classifierActivation) ?? "gelu"
         classifierBias = try container.decodeIfPresent(Bool.self, forKey: .classifierBias) ?? false
         classifierPooling = try container.decodeIfPresent(String.self, forKey: .classifierPooling) ?? "cls"
+        decoderBias = try container.decodeIfPresent(Bool.self, forKey: .decoderBias) ?? true
     }
 
     /// Reads and checks `config.json`.

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import ApusModels
 
-/// Sequence- and token-classification heads of RoBERTa, DistilBERT, MPNet and ModernBERT against PyTorch on tiny
+/// Sequence-classification, token-classification and masked-LM heads of RoBERTa, DistilBERT, MPNet and ModernBERT against PyTorch on tiny
 /// random checkpoints (scripts/make_tiny_family_head_fixtures.py): logits one text at a time and packed, on 1 and
 /// 2 threads; the same checkpoints still load as bare encoders.
 struct FamilyHeadTests {
@@ -16,6 +16,8 @@ struct FamilyHeadTests {
         struct Case: Decodable {
             let text: String
             let ids: [Int]
+            /// Masked LM only: the rows whose logits are stored.
+            let positions: [Int]?
             let logits: [Float]
         }
         let architecture: String
@@ -76,8 +78,36 @@ struct FamilyHeadTests {
         }
     }
 
+    @Test(arguments: ["roberta", "distilbert", "mpnet", "modernbert"])
+    func maskedLanguageLogitsMatchPyTorch(family: String) throws {
+        let (directory, reference) = try Self.load("tiny-\(family)-mlm")
+        let model = try ModelRegistry.loadMaskedLanguageModel(directory: directory)
+        #expect(model.configuration.architectures == [reference.architecture])
+        #expect(model.vocabularySize == 64)
+        for threads in [1, 2] {
+            let pool = ThreadPool(threadCount: threads)
+            let arena = ActivationArena()
+            for item in reference.cases {
+                let positions = item.positions ?? []
+                let logits = try model.logits(Self.batch([item]), positions: positions, pool: pool, arena: arena)
+                #expect(logits.shape == [positions.count, 64])
+                let difference = maxAbsoluteDifference(logits.scalars, item.logits)
+                #expect(difference <= Self.logitsFP32, "\(family), \(item.text): \(difference)")
+            }
+            // Packed: positions index the packed batch, so each sequence's rows shift by its offset.
+            let batch = try Self.batch(reference.cases)
+            let positions = reference.cases.indices.flatMap { index in
+                (reference.cases[index].positions ?? []).map { batch.sequenceOffsets[index] + $0 }
+            }
+            let packed = try model.logits(batch, positions: positions, pool: pool, arena: arena)
+            let difference = maxAbsoluteDifference(packed.scalars, reference.cases.flatMap(\.logits))
+            #expect(difference <= Self.logitsFP32, "\(family) packed, \(threads) threads: \(difference)")
+        }
+    }
+
     /// The encoders declare head prefixes unused, so a task checkpoint still loads strictly as a bare encoder.
-    @Test(arguments: ["roberta-seqcls", "distilbert-tokcls", "mpnet-seqcls", "modernbert-seqcls", "modernbert-tokcls"])
+    @Test(arguments: ["roberta-seqcls", "distilbert-tokcls", "mpnet-seqcls", "modernbert-seqcls", "modernbert-tokcls",
+                      "roberta-mlm", "distilbert-mlm", "mpnet-mlm", "modernbert-mlm"])
     func taskCheckpointLoadsAsEncoder(name: String) throws {
         let encoder = try ModelRegistry.loadEncoder(directory: Self.fixtures.appendingPathComponent("tiny-\(name)"))
         #expect(encoder.hiddenSize == 32)
