@@ -19,6 +19,10 @@ public struct MPNetConfiguration: Sendable, Equatable {
     /// Buckets of the relative-position bias (`relative_attention_num_buckets`).
     public var relativeBuckets: Int
 
+    /// The padding row of MPNet's position ids: `MPNetEmbeddings` hard-codes `self.padding_idx = 1` whatever
+    /// `pad_token_id` says, so token id 1 always takes position row 1 and real tokens count from 2.
+    public static let positionPaddingId = 1
+
     /// Reads and checks `config.json`.
     public static func load(from url: URL) throws -> MPNetConfiguration {
         struct Extra: Decodable {
@@ -97,7 +101,7 @@ public final class MPNetModel: TextEncoder {
             positionEmbeddings: try Embedding(embeddingScope, "position_embeddings", count: base.maxPositions, width: hidden),
             tokenTypeEmbeddings: nil,
             layerNorm: try LayerNorm(embeddingScope, "LayerNorm", width: hidden, epsilon: epsilon),
-            positionIds: .afterPadding(paddingId: base.robertaPaddingId))
+            positionIds: .afterPadding(paddingId: MPNetConfiguration.positionPaddingId))
         let layers = try (0..<base.layerCount).map { index -> BertLayer in
             let layer = root.scope("encoder.layer.\(index)")
             let attention = layer.scope("attention.attn")

@@ -39,6 +39,12 @@ public struct ModernBertConfiguration: Decodable, Sendable, Equatable {
     public var layerTypes: [String]
     /// RoPE bases of global and local layers (`rope_parameters`, or `global_rope_theta` / `local_rope_theta`).
     public var globalRopeTheta: Double, localRopeTheta: Double
+    /// Task heads only (`ModernBertPredictionHead`, `ModernBertForSequenceClassification`): the activation after
+    /// `head.dense` (`classifier_activation`), whether `head.dense` has a bias (`classifier_bias`), and how a
+    /// sequence is pooled for classification (`classifier_pooling`, "cls" or "mean").
+    public var classifierActivation: String, classifierBias: Bool, classifierPooling: String
+    /// Whether `ModernBertForMaskedLM.decoder` has a bias (`decoder_bias`).
+    public var decoderBias: Bool
 
     enum CodingKeys: String, CodingKey {
         case vocabularySize = "vocab_size"
@@ -58,6 +64,10 @@ public struct ModernBertConfiguration: Decodable, Sendable, Equatable {
         case ropeParameters = "rope_parameters"
         case globalRopeTheta = "global_rope_theta"
         case localRopeTheta = "local_rope_theta"
+        case classifierActivation = "classifier_activation"
+        case classifierBias = "classifier_bias"
+        case classifierPooling = "classifier_pooling"
+        case decoderBias = "decoder_bias"
     }
 
     struct RopeParameters: Decodable, Equatable {
@@ -99,6 +109,10 @@ public struct ModernBertConfiguration: Decodable, Sendable, Equatable {
             ?? container.decodeIfPresent(Double.self, forKey: .globalRopeTheta) ?? 160_000
         localRopeTheta = try rope["sliding_attention"]?.ropeTheta
             ?? container.decodeIfPresent(Double.self, forKey: .localRopeTheta) ?? 10_000
+        classifierActivation = try container.decodeIfPresent(String.self, forKey: .classifierActivation) ?? "gelu"
+        classifierBias = try container.decodeIfPresent(Bool.self, forKey: .classifierBias) ?? false
+        classifierPooling = try container.decodeIfPresent(String.self, forKey: .classifierPooling) ?? "cls"
+        decoderBias = try container.decodeIfPresent(Bool.self, forKey: .decoderBias) ?? true
     }
 
     /// Reads and checks `config.json`.

@@ -40,49 +40,65 @@ public struct MaskedLanguageModelConfiguration: Sendable, Equatable {
 
 // MARK: - Head
 
-/// `BertLMPredictionHead`: dense + activation + LayerNorm, then the decoder onto the vocabulary.
+/// A prediction transform (dense + activation + LayerNorm), then the decoder onto the vocabulary.
+///
+/// BERT `cls.predictions.transform` + `cls.predictions.decoder`; RoBERTa/MPNet `lm_head.dense` → GELU →
+/// `lm_head.layer_norm` + `lm_head.decoder`; DistilBERT `vocab_transform` → `activation` → `vocab_layer_norm` +
+/// `vocab_projector`; ModernBERT `head` + `decoder`. Every decoder is tied to the word embeddings by default.
 public struct MaskedLanguageModelHead: Sendable {
-    /// `cls.predictions.transform.dense`, `[hidden, hidden]`.
-    let transformDense: Linear
-    /// `hidden_act`, applied after `transformDense`.
-    let activation: Activation
-    /// `cls.predictions.transform.LayerNorm`.
-    let transformLayerNorm: LayerNorm
-    /// The decoder `[vocab, hidden]` with `cls.predictions.bias`: the word embeddings when tied.
+    /// dense → activation → LayerNorm on each row asked for.
+    let transform: HeadTransform
+    /// The decoder `[vocab, hidden]` with its bias: the word embeddings when tied.
     let decoder: Linear
 
     /// Width of the hidden states the head reads.
-    public var hiddenSize: Int { transformDense.inFeatures }
+    public var hiddenSize: Int { transform.inFeatures }
     /// Number of logits per position: the vocabulary size.
     public var vocabularySize: Int { decoder.outFeatures }
 
-    /// Loads `transform.*` and the bias under `predictions` (`cls.predictions` in the checkpoint). `decoder` is
-    /// the tied word-embedding matrix `[vocab, hidden]`, or nil to read `predictions.decoder.weight`. The head
+    /// A head from loaded layers; the loaders below name each family's weights.
+    public init(transform: HeadTransform, decoder: Linear) {
+        precondition(transform.outFeatures == decoder.inFeatures, "head transform and decoder widths differ")
+        self.transform = transform
+        self.decoder = decoder
+    }
+
+    /// BERT's head: `transform.*` and the bias under `predictions` (`cls.predictions` in the checkpoint). `decoder`
+    /// is the tied word-embedding matrix `[vocab, hidden]`, or nil to read `predictions.decoder.weight`. The head
     /// computes in fp32: it runs on the few mask rows only, so bf16 would save little and cost score accuracy.
     public init(predictions: WeightScope, decoder tiedWeight: Tensor?, hiddenSize: Int, vocabularySize: Int,
                 activation: Activation, layerNormEpsilon: Float) throws {
         let transform = predictions.scope("transform")
-        transformDense = try Linear(transform, "dense", inFeatures: hiddenSize, outFeatures: hiddenSize)
-        transformLayerNorm = try LayerNorm(transform, "LayerNorm", width: hiddenSize, epsilon: layerNormEpsilon)
-        self.activation = activation
-        // transformers ties `decoder.bias` to `predictions.bias` (`_tied_weights_keys`), so a checkpoint holds
-        // one or both spellings of the same vector; read `predictions.bias` first and consume the other too.
-        let decoderScope = predictions.scope("decoder")
-        let bias: Tensor
-        if predictions.contains("bias") {
-            bias = try predictions.tensor("bias", shape: [vocabularySize])
-            if decoderScope.contains("bias") { _ = try decoderScope.tensor("bias", shape: [vocabularySize]) }
-        } else {
-            bias = try decoderScope.tensor("bias", shape: [vocabularySize])
+        self.init(
+            transform: HeadTransform(dense: try Linear(transform, "dense", inFeatures: hiddenSize, outFeatures: hiddenSize),
+                                     nonlinearity: .activation(activation),
+                                     norm: try LayerNorm(transform, "LayerNorm", width: hiddenSize, epsilon: layerNormEpsilon)),
+            decoder: try Self.decoder(predictions.scope("decoder"), tied: tiedWeight,
+                                      biases: [(predictions, "bias"), (predictions.scope("decoder"), "bias")],
+                                      hiddenSize: hiddenSize, vocabularySize: vocabularySize))
+    }
+
+    /// The vocabulary projection under `scope`: its `weight` when the checkpoint stores one (an untied checkpoint, or
+    /// one that saved the tied copy anyway: that copy wins), else `tied`. transformers ties the decoder's bias to a
+    /// second parameter in several heads (`cls.predictions.bias`, `lm_head.bias`), so a checkpoint holds one or
+    /// both spellings of the same vector: the first of `biases` present is read and the others are consumed too.
+    /// An empty `biases` means a decoder without bias (ModernBERT's `decoder_bias: false`).
+    static func decoder(_ scope: WeightScope, tied: Tensor?, biases: [(WeightScope, String)],
+                        hiddenSize: Int, vocabularySize: Int) throws -> Linear {
+        var bias: Tensor?
+        if let first = biases.first {
+            let present = biases.filter { $0.0.contains($0.1) }
+            for (owner, name) in present.dropFirst() { _ = try owner.tensor(name, shape: [vocabularySize]) }
+            let (owner, name) = present.first ?? first // none present: reading the first reports it missing
+            bias = try owner.tensor(name, shape: [vocabularySize])
         }
-        // An untied checkpoint (or one that saved the tied copy anyway) stores the decoder; that copy wins.
         let weight: Tensor
-        if let tiedWeight, !decoderScope.contains("weight") {
-            weight = tiedWeight
+        if let tied, !scope.contains("weight") {
+            weight = tied
         } else {
-            weight = try decoderScope.tensor("weight", shape: [vocabularySize, hiddenSize])
+            weight = try scope.tensor("weight", shape: [vocabularySize, hiddenSize])
         }
-        decoder = Linear(weight: weight, bias: bias)
+        return Linear(weight: weight, bias: bias)
     }
 
     /// Logits `[rows.count, vocabularySize]` of the hidden states `hidden` (`[tokens, hidden]`) at `rows`.
@@ -92,14 +108,7 @@ public struct MaskedLanguageModelHead: Sendable {
         for (index, row) in rows.enumerated() {
             (gathered.storage.pointer + index * width).update(from: hidden + row * width, count: width)
         }
-        let transformed = Tensor(zeros: [rows.count, width]) // [rows, hidden]
-        // fp32 layers need no scratch (`scratchBytes` is 0); one byte keeps the pointer valid.
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 64)
-        defer { scratch.deallocate() }
-        transformDense.forward(gathered.pointer, rows: rows.count, into: transformed.storage.pointer, activation: activation,
-                               pool: pool, scratch: scratch)
-        transformLayerNorm.forward(transformed.pointer, rows: rows.count, into: transformed.storage.pointer, pool: pool)
-        return decoder(transformed, pool: pool) // [rows, vocab]
+        return decoder(transform(gathered, pool: pool), pool: pool) // [rows, vocab]
     }
 }
 
@@ -160,6 +169,13 @@ extension ModelRegistry {
     static let maskedLanguageModels: [String: MaskedLanguageModelLoader] = [
         "BertForMaskedLM": loadBertMaskedLanguageModel,
         "BertForPreTraining": loadBertMaskedLanguageModel,
+        // XLM-RoBERTa and CamemBERT subclass RoBERTa's classes: same `lm_head`, same `roberta.` prefix.
+        "RobertaForMaskedLM": loadRobertaMaskedLanguageModel,
+        "XLMRobertaForMaskedLM": loadRobertaMaskedLanguageModel,
+        "CamembertForMaskedLM": loadRobertaMaskedLanguageModel,
+        "DistilBertForMaskedLM": loadDistilBertMaskedLanguageModel,
+        "MPNetForMaskedLM": loadMPNetMaskedLanguageModel,
+        "ModernBertForMaskedLM": loadModernBertMaskedLanguageModel,
     ]
 
     /// Every `architectures` value `loadMaskedLanguageModel` accepts, sorted.
@@ -216,5 +232,97 @@ extension ModelRegistry {
         weights.markUnused(prefix: "cls.seq_relationship.")
         try weights.finish()
         return MaskedLanguageModel(encoder: encoder, head: maskedLanguageHead, configuration: head)
+    }
+
+    // The encoders below declare their head prefixes unused so that an encoder alone loads strictly; the head
+    // reading those tensors marks them consumed, and a missing one is still an error naming it.
+
+    /// `RobertaLMHead` (RoBERTa, XLM-R, CamemBERT) and `MPNetLMHead`, both under `lm_head`: `dense` → GELU (erf,
+    /// hard-coded upstream) → `layer_norm` (`layer_norm_eps`) → `decoder` + `bias`.
+    private static func robertaLanguageHead(_ head: WeightScope, tied: Tensor?, hiddenSize: Int, vocabularySize: Int,
+                                            layerNormEpsilon: Float) throws -> MaskedLanguageModelHead {
+        MaskedLanguageModelHead(
+            transform: HeadTransform(dense: try Linear(head, "dense", inFeatures: hiddenSize, outFeatures: hiddenSize),
+                                     nonlinearity: .activation(.geluErf),
+                                     norm: try LayerNorm(head, "layer_norm", width: hiddenSize, epsilon: layerNormEpsilon)),
+            decoder: try MaskedLanguageModelHead.decoder(head.scope("decoder"), tied: tied,
+                                                         biases: [(head, "bias"), (head.scope("decoder"), "bias")],
+                                                         hiddenSize: hiddenSize, vocabularySize: vocabularySize))
+    }
+
+    /// `RobertaForMaskedLM` (and XLM-R, CamemBERT): the encoder under `roberta.`, then `lm_head`.
+    private static func loadRobertaMaskedLanguageModel(directory: URL, configurationURL: URL,
+                                                       head: MaskedLanguageModelConfiguration,
+                                                       precision: Precision) throws -> MaskedLanguageModel {
+        let configuration = try RobertaConfiguration.load(from: configurationURL)
+        try configuration.validateAsRoberta(source: configurationURL.path)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try RobertaModel(configuration: configuration, weights: weights, precision: precision)
+        let languageHead = try robertaLanguageHead(
+            weights.scope("lm_head"), tied: head.tiesWordEmbeddings ? encoder.stack.embeddings.wordEmbeddings.weight : nil,
+            hiddenSize: configuration.hiddenSize, vocabularySize: configuration.vocabularySize,
+            layerNormEpsilon: configuration.layerNormEpsilon)
+        try weights.finish()
+        return MaskedLanguageModel(encoder: encoder, head: languageHead, configuration: head)
+    }
+
+    /// `MPNetForMaskedLM`: the encoder under `mpnet.`, then `lm_head` (RoBERTa's head).
+    private static func loadMPNetMaskedLanguageModel(directory: URL, configurationURL: URL,
+                                                     head: MaskedLanguageModelConfiguration,
+                                                     precision: Precision) throws -> MaskedLanguageModel {
+        let configuration = try MPNetConfiguration.load(from: configurationURL)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try MPNetModel(configuration: configuration, weights: weights, precision: precision)
+        let languageHead = try robertaLanguageHead(
+            weights.scope("lm_head"), tied: head.tiesWordEmbeddings ? encoder.stack.embeddings.wordEmbeddings.weight : nil,
+            hiddenSize: configuration.base.hiddenSize, vocabularySize: configuration.base.vocabularySize,
+            layerNormEpsilon: configuration.base.layerNormEpsilon)
+        try weights.finish()
+        return MaskedLanguageModel(encoder: encoder, head: languageHead, configuration: head)
+    }
+
+    /// `DistilBertForMaskedLM`: the encoder under `distilbert.`, then `vocab_transform` → `activation` →
+    /// `vocab_layer_norm` (ε fixed at 1e-12 upstream) → `vocab_projector`.
+    private static func loadDistilBertMaskedLanguageModel(directory: URL, configurationURL: URL,
+                                                          head: MaskedLanguageModelConfiguration,
+                                                          precision: Precision) throws -> MaskedLanguageModel {
+        let configuration = try DistilBertConfiguration.load(from: configurationURL)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try DistilBertModel(configuration: configuration, weights: weights, precision: precision)
+        // `validate` has already accepted `activation`, so this only satisfies the type system.
+        guard let activation = Activation(huggingFaceName: configuration.hiddenActivation) else {
+            throw ModelError.unsupportedConfigurationValue(file: configurationURL.path, key: "activation",
+                                                           value: configuration.hiddenActivation, supported: Activation.huggingFaceNames)
+        }
+        let hidden = configuration.hiddenSize, root = weights.root
+        let languageHead = MaskedLanguageModelHead(
+            transform: HeadTransform(dense: try Linear(root, "vocab_transform", inFeatures: hidden, outFeatures: hidden),
+                                     nonlinearity: .activation(activation),
+                                     norm: try LayerNorm(root, "vocab_layer_norm", width: hidden,
+                                                         epsilon: DistilBertConfiguration.layerNormEpsilon)),
+            decoder: try MaskedLanguageModelHead.decoder(
+                root.scope("vocab_projector"), tied: head.tiesWordEmbeddings ? encoder.stack.embeddings.wordEmbeddings.weight : nil,
+                biases: [(root.scope("vocab_projector"), "bias")], hiddenSize: hidden, vocabularySize: configuration.vocabularySize))
+        try weights.finish()
+        return MaskedLanguageModel(encoder: encoder, head: languageHead, configuration: head)
+    }
+
+    /// `ModernBertForMaskedLM`: the encoder under `model.`, then `head` (`ModernBertPredictionHead`) and `decoder`
+    /// (bias per `decoder_bias`).
+    private static func loadModernBertMaskedLanguageModel(directory: URL, configurationURL: URL,
+                                                          head: MaskedLanguageModelConfiguration,
+                                                          precision: Precision) throws -> MaskedLanguageModel {
+        let configuration = try ModernBertConfiguration.load(from: configurationURL)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try ModernBertModel(configuration: configuration, weights: weights, precision: precision)
+        let decoder = weights.scope("decoder")
+        let languageHead = MaskedLanguageModelHead(
+            transform: try .modernBert(weights.scope("head"), configuration, source: configurationURL.path),
+            decoder: try MaskedLanguageModelHead.decoder(
+                decoder, tied: head.tiesWordEmbeddings ? encoder.tokenEmbeddings.weight : nil,
+                biases: configuration.decoderBias ? [(decoder, "bias")] : [],
+                hiddenSize: configuration.hiddenSize, vocabularySize: configuration.vocabularySize))
+        try weights.finish()
+        return MaskedLanguageModel(encoder: encoder, head: languageHead, configuration: head)
     }
 }

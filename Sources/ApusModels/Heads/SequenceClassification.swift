@@ -118,42 +118,86 @@ public struct SequenceClassificationConfiguration: Sendable, Equatable {
 
 // MARK: - Head
 
-/// `BertPooler` + dropout + `classifier`: the first token's hidden state through a dense layer and tanh,
-/// then a linear map to one logit per label.
+/// How a head reduces a sequence's hidden states to one row before classifying it.
+public enum SequencePooling: String, Sendable, Equatable, CaseIterable {
+    /// The first token's row ([CLS] or <s>): BERT, RoBERTa, DistilBERT, MPNet, and ModernBERT's default.
+    case firstToken = "cls"
+    /// The average of every token's row: ModernBERT's `classifier_pooling: "mean"`.
+    case mean
+}
+
+/// Pooling, a hidden transform and `classifier`: one logit per label for each sequence.
+///
+/// The families differ only in names and in the transform: BERT `pooler.dense` → tanh, RoBERTa/MPNet
+/// `classifier.dense` → tanh (output `classifier.out_proj`), DistilBERT `pre_classifier` → ReLU, ModernBERT
+/// `head.dense` → `classifier_activation` → `head.norm`.
 public struct SequenceClassificationHead: Sendable {
-    /// `pooler.dense`, `[hidden, hidden]`.
-    let poolerDense: Linear
-    /// `classifier`, `[labels, hidden]`.
+    /// First token or mean.
+    let pooling: SequencePooling
+    /// `[hidden, hidden]` dense layer, nonlinearity and optional norm on the pooled row.
+    let transform: HeadTransform
+    /// The output projection, `[labels, hidden]`.
     let classifier: Linear
 
     /// Width of the hidden states the head reads.
-    public var hiddenSize: Int { poolerDense.inFeatures }
+    public var hiddenSize: Int { transform.inFeatures }
     /// Number of logits per sequence.
     public var labelCount: Int { classifier.outFeatures }
 
-    /// Loads `pooler.dense.*` under `encoder` (a task checkpoint keeps the pooler with the encoder: `bert.pooler`)
-    /// and `classifier.*` under `task` (the checkpoint's top level). The head always computes in fp32: it is two
-    /// products over one row per text, so bf16 would save nothing and cost accuracy in the scores.
+    /// A head from loaded layers; the loaders below name each family's weights.
+    public init(pooling: SequencePooling, transform: HeadTransform, classifier: Linear) {
+        precondition(transform.outFeatures == classifier.inFeatures, "head transform and classifier widths differ")
+        self.pooling = pooling
+        self.transform = transform
+        self.classifier = classifier
+    }
+
+    /// BERT's head: `pooler.dense.*` under `encoder` (a task checkpoint keeps the pooler with the encoder:
+    /// `bert.pooler`) and `classifier.*` under `task` (the checkpoint's top level).
     public init(encoder: WeightScope, task: WeightScope, hiddenSize: Int, labelCount: Int) throws {
-        poolerDense = try Linear(encoder.scope("pooler"), "dense", inFeatures: hiddenSize, outFeatures: hiddenSize)
-        classifier = try Linear(task, "classifier", inFeatures: hiddenSize, outFeatures: labelCount)
+        self.init(pooling: .firstToken,
+                  transform: HeadTransform(dense: try Linear(encoder.scope("pooler"), "dense", inFeatures: hiddenSize,
+                                                             outFeatures: hiddenSize),
+                                           nonlinearity: .tanh),
+                  classifier: try Linear(task, "classifier", inFeatures: hiddenSize, outFeatures: labelCount))
+    }
+
+    /// `RobertaClassificationHead` (also MPNet's, and XLM-R's and CamemBERT's): `classifier.dense` → tanh →
+    /// `classifier.out_proj` on the first token (<s>), with no pooler.
+    static func roberta(task: WeightScope, hiddenSize: Int, labelCount: Int) throws -> SequenceClassificationHead {
+        let head = task.scope("classifier")
+        return SequenceClassificationHead(
+            pooling: .firstToken,
+            transform: HeadTransform(dense: try Linear(head, "dense", inFeatures: hiddenSize, outFeatures: hiddenSize),
+                                     nonlinearity: .tanh),
+            classifier: try Linear(head, "out_proj", inFeatures: hiddenSize, outFeatures: labelCount))
     }
 
     /// Logits `[batch.sequenceCount, labelCount]` from the encoder's last hidden states `[batch.totalTokens, hidden]`.
     public func forward(_ hidden: UnsafePointer<Float>, batch: TokenBatch, pool: ThreadPool) throws -> Tensor {
         let width = hiddenSize
-        let first = Tensor(zeros: [batch.sequenceCount, width]) // [sequences, hidden]: each sequence's first token
+        let pooled = Tensor(zeros: [batch.sequenceCount, width]) // [sequences, hidden]
         for sequence in 0..<batch.sequenceCount {
-            guard batch.sequenceLengths[sequence] > 0 else {
+            let length = batch.sequenceLengths[sequence]
+            guard length > 0 else {
                 throw ModelError.inconsistentBatch(reason: "sequence \(sequence) is empty; classification reads its first token ([CLS])")
             }
-            (first.storage.pointer + sequence * width).update(from: hidden + batch.sequenceOffsets[sequence] * width, count: width)
+            let source = hidden + batch.sequenceOffsets[sequence] * width
+            let target = pooled.storage.pointer + sequence * width
+            switch pooling {
+            case .firstToken:
+                target.update(from: source, count: width)
+            case .mean:
+                // Packed sequences carry no padding, so the mean is over exactly `length` rows, as transformers'
+                // attention-masked mean is over the unpadded tokens.
+                for token in 0..<length {
+                    for column in 0..<width { target[column] += source[token * width + column] }
+                }
+                let scale = 1 / Float(length)
+                for column in 0..<width { target[column] *= scale }
+            }
         }
-        let pooled = poolerDense(first, pool: pool) // [sequences, hidden]
-        for index in 0..<pooled.count {
-            pooled.storage.pointer[index] = Foundation.tanh(pooled.storage.pointer[index])
-        }
-        return classifier(pooled, pool: pool) // [sequences, labels]
+        return classifier(transform(pooled, pool: pool), pool: pool) // [sequences, labels]
     }
 }
 
@@ -207,6 +251,13 @@ extension ModelRegistry {
     /// The `architectures` names whose sequence-classification head Apus implements, and their loaders.
     static let sequenceClassifiers: [String: SequenceClassifierLoader] = [
         "BertForSequenceClassification": loadBertSequenceClassifier,
+        // XLM-RoBERTa and CamemBERT subclass RoBERTa's classes: same head, same `roberta.` prefix.
+        "RobertaForSequenceClassification": loadRobertaSequenceClassifier,
+        "XLMRobertaForSequenceClassification": loadRobertaSequenceClassifier,
+        "CamembertForSequenceClassification": loadRobertaSequenceClassifier,
+        "DistilBertForSequenceClassification": loadDistilBertSequenceClassifier,
+        "MPNetForSequenceClassification": loadMPNetSequenceClassifier,
+        "ModernBertForSequenceClassification": loadModernBertSequenceClassifier,
     ]
 
     /// Every `architectures` value `loadSequenceClassifier` accepts, sorted.
@@ -242,6 +293,77 @@ extension ModelRegistry {
         let encoderRoot = weights.contains("bert.embeddings.word_embeddings.weight") ? weights.scope("bert") : weights.root
         let classificationHead = try SequenceClassificationHead(encoder: encoderRoot, task: weights.root,
                                                                 hiddenSize: configuration.hiddenSize, labelCount: head.labelCount)
+        try weights.finish()
+        return SequenceClassifier(encoder: encoder, head: classificationHead, configuration: head)
+    }
+
+    // The encoders below declare their checkpoints' head prefixes unused so that an encoder alone loads strictly;
+    // a head reading those tensors marks them consumed, and a missing one is still an error naming it.
+
+    /// `RobertaForSequenceClassification` (and XLM-R, CamemBERT): the encoder under `roberta.`, then
+    /// `classifier.dense` → tanh → `classifier.out_proj` on <s>.
+    private static func loadRobertaSequenceClassifier(directory: URL, configurationURL: URL,
+                                                      head: SequenceClassificationConfiguration,
+                                                      precision: Precision) throws -> SequenceClassifier {
+        let configuration = try RobertaConfiguration.load(from: configurationURL)
+        try configuration.validateAsRoberta(source: configurationURL.path)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try RobertaModel(configuration: configuration, weights: weights, precision: precision)
+        let classificationHead = try SequenceClassificationHead.roberta(task: weights.root, hiddenSize: configuration.hiddenSize,
+                                                                        labelCount: head.labelCount)
+        try weights.finish()
+        return SequenceClassifier(encoder: encoder, head: classificationHead, configuration: head)
+    }
+
+    /// `MPNetForSequenceClassification`: the encoder under `mpnet.` and `MPNetClassificationHead`, which is
+    /// RoBERTa's (`classifier.dense` → tanh → `classifier.out_proj`).
+    private static func loadMPNetSequenceClassifier(directory: URL, configurationURL: URL,
+                                                    head: SequenceClassificationConfiguration,
+                                                    precision: Precision) throws -> SequenceClassifier {
+        let configuration = try MPNetConfiguration.load(from: configurationURL)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try MPNetModel(configuration: configuration, weights: weights, precision: precision)
+        let classificationHead = try SequenceClassificationHead.roberta(task: weights.root, hiddenSize: configuration.base.hiddenSize,
+                                                                        labelCount: head.labelCount)
+        try weights.finish()
+        return SequenceClassifier(encoder: encoder, head: classificationHead, configuration: head)
+    }
+
+    /// `DistilBertForSequenceClassification`: the encoder under `distilbert.`, then `pre_classifier` → ReLU
+    /// (hard-coded upstream, whatever `activation` says) → `classifier` on [CLS].
+    private static func loadDistilBertSequenceClassifier(directory: URL, configurationURL: URL,
+                                                         head: SequenceClassificationConfiguration,
+                                                         precision: Precision) throws -> SequenceClassifier {
+        let configuration = try DistilBertConfiguration.load(from: configurationURL)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try DistilBertModel(configuration: configuration, weights: weights, precision: precision)
+        let hidden = configuration.hiddenSize
+        let classificationHead = SequenceClassificationHead(
+            pooling: .firstToken,
+            transform: HeadTransform(dense: try Linear(weights.root, "pre_classifier", inFeatures: hidden, outFeatures: hidden),
+                                     nonlinearity: .activation(.relu)),
+            classifier: try Linear(weights.root, "classifier", inFeatures: hidden, outFeatures: head.labelCount))
+        try weights.finish()
+        return SequenceClassifier(encoder: encoder, head: classificationHead, configuration: head)
+    }
+
+    /// `ModernBertForSequenceClassification`: the encoder under `model.`, pooled per `classifier_pooling`, then
+    /// `head` (`ModernBertPredictionHead`) and `classifier`.
+    private static func loadModernBertSequenceClassifier(directory: URL, configurationURL: URL,
+                                                         head: SequenceClassificationConfiguration,
+                                                         precision: Precision) throws -> SequenceClassifier {
+        let configuration = try ModernBertConfiguration.load(from: configurationURL)
+        guard let pooling = SequencePooling(rawValue: configuration.classifierPooling) else {
+            throw ModelError.unsupportedConfigurationValue(file: configurationURL.path, key: "classifier_pooling",
+                                                           value: configuration.classifierPooling,
+                                                           supported: SequencePooling.allCases.map(\.rawValue))
+        }
+        let weights = try WeightStore(directory: directory)
+        let encoder = try ModernBertModel(configuration: configuration, weights: weights, precision: precision)
+        let classificationHead = SequenceClassificationHead(
+            pooling: pooling,
+            transform: try .modernBert(weights.scope("head"), configuration, source: configurationURL.path),
+            classifier: try Linear(weights.root, "classifier", inFeatures: configuration.hiddenSize, outFeatures: head.labelCount))
         try weights.finish()
         return SequenceClassifier(encoder: encoder, head: classificationHead, configuration: head)
     }

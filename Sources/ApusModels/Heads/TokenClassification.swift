@@ -35,26 +35,38 @@ public struct TokenClassificationConfiguration: Sendable, Equatable {
 
 // MARK: - Head
 
-/// Dropout (identity at inference) + `classifier`: a linear map from every token's hidden state to one logit
-/// per label.
+/// An optional per-token transform, then `classifier`: a linear map from every token's hidden state to one logit
+/// per label. BERT, RoBERTa, DistilBERT and MPNet apply only the classifier (after dropout, the identity at
+/// inference); ModernBERT first runs its prediction head (`head.dense` → activation → `head.norm`) on every token.
 public struct TokenClassificationHead: Sendable {
+    /// ModernBERT's `head`; nil for the families whose classifier reads the encoder output directly.
+    let transform: HeadTransform?
     /// `classifier`, `[labels, hidden]`.
     let classifier: Linear
 
     /// Width of the hidden states the head reads.
-    public var hiddenSize: Int { classifier.inFeatures }
+    public var hiddenSize: Int { transform?.inFeatures ?? classifier.inFeatures }
     /// Number of logits per token.
     public var labelCount: Int { classifier.outFeatures }
 
     /// Loads `classifier.*` from `task` (the checkpoint's top level). The head computes in fp32: one small
     /// product per batch, where bf16 would save nothing and cost accuracy in the scores.
     public init(task: WeightScope, hiddenSize: Int, labelCount: Int) throws {
+        transform = nil
         classifier = try Linear(task, "classifier", inFeatures: hiddenSize, outFeatures: labelCount)
+    }
+
+    /// A head from loaded layers: `transform` on every token, then `classifier`.
+    public init(transform: HeadTransform?, classifier: Linear) {
+        precondition(transform.map { $0.outFeatures == classifier.inFeatures } ?? true, "head transform and classifier widths differ")
+        self.transform = transform
+        self.classifier = classifier
     }
 
     /// Logits `[batch.totalTokens, labelCount]` from the encoder's last hidden states `[batch.totalTokens, hidden]`.
     public func forward(_ hidden: Tensor, pool: ThreadPool) -> Tensor {
-        classifier(hidden, pool: pool) // [totalTokens, labels]
+        guard let transform else { return classifier(hidden, pool: pool) } // [totalTokens, labels]
+        return classifier(transform(hidden, pool: pool), pool: pool) // [totalTokens, labels]
     }
 }
 
@@ -109,6 +121,13 @@ extension ModelRegistry {
     /// The `architectures` names whose token-classification head Apus implements, and their loaders.
     static let tokenClassifiers: [String: TokenClassifierLoader] = [
         "BertForTokenClassification": loadBertTokenClassifier,
+        // XLM-RoBERTa and CamemBERT subclass RoBERTa's classes: same head, same `roberta.` prefix.
+        "RobertaForTokenClassification": loadRobertaTokenClassifier,
+        "XLMRobertaForTokenClassification": loadRobertaTokenClassifier,
+        "CamembertForTokenClassification": loadRobertaTokenClassifier,
+        "DistilBertForTokenClassification": loadDistilBertTokenClassifier,
+        "MPNetForTokenClassification": loadMPNetTokenClassifier,
+        "ModernBertForTokenClassification": loadModernBertTokenClassifier,
     ]
 
     /// Every `architectures` value `loadTokenClassifier` accepts, sorted.
@@ -142,6 +161,62 @@ extension ModelRegistry {
         let encoder = try BertModel(configuration: configuration, weights: weights, precision: precision)
         let tokenHead = try TokenClassificationHead(task: weights.root, hiddenSize: configuration.hiddenSize,
                                                     labelCount: head.labelCount)
+        try weights.finish()
+        return TokenClassifier(encoder: encoder, head: tokenHead, configuration: head)
+    }
+
+    // The encoders below declare their checkpoints' head prefixes (`classifier.`, `head.`) unused so that an encoder
+    // alone loads strictly; the head reading those tensors marks them consumed, and a missing one is still an error.
+
+    /// `RobertaForTokenClassification` (and XLM-R, CamemBERT): the encoder under `roberta.`, then `classifier`.
+    private static func loadRobertaTokenClassifier(directory: URL, configurationURL: URL,
+                                                   head: TokenClassificationConfiguration,
+                                                   precision: Precision) throws -> TokenClassifier {
+        let configuration = try RobertaConfiguration.load(from: configurationURL)
+        try configuration.validateAsRoberta(source: configurationURL.path)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try RobertaModel(configuration: configuration, weights: weights, precision: precision)
+        let tokenHead = try TokenClassificationHead(task: weights.root, hiddenSize: configuration.hiddenSize, labelCount: head.labelCount)
+        try weights.finish()
+        return TokenClassifier(encoder: encoder, head: tokenHead, configuration: head)
+    }
+
+    /// `DistilBertForTokenClassification`: the encoder under `distilbert.`, then `classifier`.
+    private static func loadDistilBertTokenClassifier(directory: URL, configurationURL: URL,
+                                                      head: TokenClassificationConfiguration,
+                                                      precision: Precision) throws -> TokenClassifier {
+        let configuration = try DistilBertConfiguration.load(from: configurationURL)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try DistilBertModel(configuration: configuration, weights: weights, precision: precision)
+        let tokenHead = try TokenClassificationHead(task: weights.root, hiddenSize: configuration.hiddenSize, labelCount: head.labelCount)
+        try weights.finish()
+        return TokenClassifier(encoder: encoder, head: tokenHead, configuration: head)
+    }
+
+    /// `MPNetForTokenClassification`: the encoder under `mpnet.`, then `classifier`.
+    private static func loadMPNetTokenClassifier(directory: URL, configurationURL: URL,
+                                                 head: TokenClassificationConfiguration,
+                                                 precision: Precision) throws -> TokenClassifier {
+        let configuration = try MPNetConfiguration.load(from: configurationURL)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try MPNetModel(configuration: configuration, weights: weights, precision: precision)
+        let tokenHead = try TokenClassificationHead(task: weights.root, hiddenSize: configuration.base.hiddenSize,
+                                                    labelCount: head.labelCount)
+        try weights.finish()
+        return TokenClassifier(encoder: encoder, head: tokenHead, configuration: head)
+    }
+
+    /// `ModernBertForTokenClassification`: the encoder under `model.`, then `head` (`ModernBertPredictionHead`)
+    /// on every token and `classifier`.
+    private static func loadModernBertTokenClassifier(directory: URL, configurationURL: URL,
+                                                      head: TokenClassificationConfiguration,
+                                                      precision: Precision) throws -> TokenClassifier {
+        let configuration = try ModernBertConfiguration.load(from: configurationURL)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try ModernBertModel(configuration: configuration, weights: weights, precision: precision)
+        let tokenHead = TokenClassificationHead(
+            transform: try .modernBert(weights.scope("head"), configuration, source: configurationURL.path),
+            classifier: try Linear(weights.root, "classifier", inFeatures: configuration.hiddenSize, outFeatures: head.labelCount))
         try weights.finish()
         return TokenClassifier(encoder: encoder, head: tokenHead, configuration: head)
     }

@@ -109,7 +109,7 @@ struct SequenceClassificationTests {
         let directory = Self.fixtures.appendingPathComponent("tiny-bert-gelu")
         let error = #expect(throws: ModelError.self) { try ModelRegistry.loadSequenceClassifier(directory: directory) }
         #expect(error == .missingHead(file: directory.appendingPathComponent("config.json").path, task: "sequence-classification",
-                                      architectures: ["BertModel"], supported: ["BertForSequenceClassification"]))
+                                      architectures: ["BertModel"], supported: ModelRegistry.supportedSequenceClassifiers))
         #expect(error?.description.contains("BertModel") == true)
         #expect(error?.description.contains("BertForSequenceClassification") == true)
     }

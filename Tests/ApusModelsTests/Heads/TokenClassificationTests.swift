@@ -58,7 +58,7 @@ struct TokenClassificationTests {
         let encoder = SequenceClassificationTests.fixtures.appendingPathComponent("tiny-bert-gelu")
         let error = #expect(throws: ModelError.self) { try ModelRegistry.loadTokenClassifier(directory: encoder) }
         #expect(error == .missingHead(file: encoder.appendingPathComponent("config.json").path, task: "token-classification",
-                                      architectures: ["BertModel"], supported: ["BertForTokenClassification"]))
+                                      architectures: ["BertModel"], supported: ModelRegistry.supportedTokenClassifiers))
         // A sequence classifier is not a token classifier either.
         #expect(throws: ModelError.self) {
             try ModelRegistry.loadTokenClassifier(directory: SequenceClassificationTests.directory("single"))
