@@ -3,8 +3,7 @@
 
 Tests/Fixtures/tiny-mpnet/: config.json, model.safetensors, reference.json (token ids and MPNetModel's last
 hidden states for sequences of several lengths, one at a time, fp32). Sequences up to 270 tokens cover the
-log-spaced relative-position buckets past distance 128 and Apus's tiled attention path (past 256 tokens); one
-case has the pad id inside, which shifts RoBERTa-style position ids.
+log-spaced relative-position buckets past distance 128; one case has the pad id inside, which shifts RoBERTa-style position ids.
 
 Run: .venv/bin/python scripts/make_tiny_mpnet_fixtures.py
 """

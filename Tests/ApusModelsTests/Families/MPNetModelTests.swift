@@ -4,8 +4,8 @@ import Testing
 @testable import ApusModels
 
 /// MPNet against PyTorch on a tiny random checkpoint (scripts/make_tiny_mpnet_fixtures.py): relative-position
-/// buckets up to distance 269, RoBERTa-style position ids with a pad id inside a sequence, and sequences long
-/// enough for the tiled attention path; one sequence at a time and packed, 1 and 2 threads.
+/// buckets up to distance 269 and RoBERTa-style position ids with a pad id inside a sequence; one sequence at a
+/// time and packed, 1 and 2 threads. (The attention tests cover the bias on the tiled path.)
 struct MPNetModelTests {
     static let directory = BertModelTests.fixtures.appendingPathComponent("tiny-mpnet")
 
