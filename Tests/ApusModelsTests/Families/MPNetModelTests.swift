@@ -10,22 +10,10 @@ struct MPNetModelTests {
     static let directory = BertModelTests.fixtures.appendingPathComponent("tiny-mpnet")
 
     @Test func hiddenStatesMatchPyTorch() throws {
-        let reference = try JSONDecoder().decode(BertModelTests.Reference.self,
-                                                 from: Data(contentsOf: Self.directory.appendingPathComponent("reference.json")))
         let model = try ModelRegistry.loadEncoder(directory: Self.directory)
         #expect(model is MPNetModel)
         #expect(model.maxPositions == 298) // 300 rows − pad_token_id − 1
-        for threads in [1, 2] {
-            let pool = ThreadPool(threadCount: threads)
-            for item in reference.cases {
-                let hidden = try model.encode(TokenBatch(tokenIds: [item.ids]), pool: pool)
-                let difference = maxAbsoluteDifference(hidden.scalars, item.hiddenStates.flatMap { $0 })
-                #expect(difference <= BertModelTests.hiddenStateFP32, "length \(item.ids.count), \(threads) threads: \(difference)")
-            }
-            let packed = try model.encode(TokenBatch(tokenIds: reference.cases.map(\.ids)), pool: pool)
-            let expected = reference.cases.flatMap { $0.hiddenStates.flatMap { $0 } }
-            #expect(maxAbsoluteDifference(packed.scalars, expected) <= BertModelTests.hiddenStateFP32, "packed, \(threads) threads")
-        }
+        try expectHiddenStatesMatchPyTorch(model, fixture: Self.directory, label: "mpnet")
     }
 
     /// transformers' `MPNetEncoder.relative_position_bucket` (32 buckets, max distance 128) on these distances gives

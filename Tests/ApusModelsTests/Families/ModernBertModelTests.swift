@@ -8,23 +8,8 @@ import Testing
 struct ModernBertModelTests {
     static let directory = BertModelTests.fixtures.appendingPathComponent("tiny-modernbert")
 
-    func reference() throws -> BertModelTests.Reference {
-        try JSONDecoder().decode(BertModelTests.Reference.self, from: Data(contentsOf: Self.directory.appendingPathComponent("reference.json")))
-    }
-
     func check(_ model: any TextEncoder, label: String) throws {
-        let reference = try reference()
-        for threads in [1, 2] {
-            let pool = ThreadPool(threadCount: threads)
-            for item in reference.cases {
-                let hidden = try model.encode(TokenBatch(tokenIds: [item.ids]), pool: pool)
-                let difference = maxAbsoluteDifference(hidden.scalars, item.hiddenStates.flatMap { $0 })
-                #expect(difference <= BertModelTests.hiddenStateFP32, "\(label), length \(item.ids.count): \(difference)")
-            }
-            let packed = try model.encode(TokenBatch(tokenIds: reference.cases.map(\.ids)), pool: pool)
-            let expected = reference.cases.flatMap { $0.hiddenStates.flatMap { $0 } }
-            #expect(maxAbsoluteDifference(packed.scalars, expected) <= BertModelTests.hiddenStateFP32, "\(label) packed, \(threads) threads")
-        }
+        try expectHiddenStatesMatchPyTorch(model, fixture: Self.directory, label: label)
     }
 
     @Test func hiddenStatesMatchPyTorch() throws {
