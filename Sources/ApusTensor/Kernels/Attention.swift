@@ -90,8 +90,9 @@ public struct AttentionMask: Sendable, Equatable {
 
 /// Sequences up to this length materialise their whole `[length, length]` score matrix (at most 1 MiB per thread);
 /// longer ones run in tiles with an online softmax, so memory grows linearly with length. 512 covers every BERT-
-/// style model in one product and the C softmax: measured with `apus bench packing` (31 × 16 + 1 × 512 tokens,
-/// MiniLM), the packed batch took 112 ms with a limit of 256 (the 512-token sequence tiled) and 72 ms with 512.
+/// style model in one product and the C softmax. Measured with `apus bench packing` (31 × 16 + 1 × 512 tokens,
+/// MiniLM): 72 ms with the 512-token sequence on this path, 74 ms tiled (112 ms tiled before the row steps moved
+/// to C), so the limit mostly bounds scratch memory.
 public let attentionFullScoresLimit = 512
 /// Query rows and key columns per tile of the tiled path (a 64 × 128 tile of scores is 32 KiB, L1-sized).
 let attentionQueryTile = 64
@@ -299,26 +300,12 @@ private struct AttentionHead {
 
 /// One key tile of the online softmax for one query row: raises the running `maximum` to cover `scores`,
 /// replaces the scores by exp(score − maximum), adds them to the running `sum` (rescaled to the new maximum),
-/// and returns the factor exp(old − new maximum) by which earlier context must be rescaled.
+/// and returns the factor exp(old − new maximum) by which earlier context must be rescaled (C kernel: these row
+/// loops are reductions Swift leaves scalar).
 @inline(__always)
 func onlineSoftmaxStep(_ scores: UnsafeMutablePointer<Float>, count: Int, maximum: UnsafeMutablePointer<Float>,
                        sum: UnsafeMutablePointer<Float>, isa: KernelISA) -> Float {
-    var tileMax = -Float.infinity
-    for index in 0..<count { tileMax = max(tileMax, scores[index]) }
-    let previous = maximum.pointee
-    let newMax = max(previous, tileMax)
-    if newMax == -.infinity { // every score so far is masked: nothing to add
-        scores.update(repeating: 0, count: count)
-        return 1
-    }
-    let correction: Float = previous == -.infinity ? 0 : Float(Foundation.exp(Double(previous - newMax)))
-    for index in 0..<count { scores[index] -= newMax }
-    apus_exp(isa.cValue, scores, scores, Int32(count))
-    var tileSum: Float = 0
-    for index in 0..<count { tileSum += scores[index] }
-    maximum.pointee = newMax
-    sum.pointee = sum.pointee * correction + tileSum
-    return correction
+    apus_online_softmax_step(isa.cValue, scores, Int32(count), maximum, sum)
 }
 
 /// Attention computed in Double from the definition, one (sequence, head) at a time, for tests.

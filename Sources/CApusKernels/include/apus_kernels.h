@@ -41,6 +41,11 @@ void apus_pack_strided(const float *b, int ldb, int n, int k, int b_is_nk, float
 void apus_sgemm_packed(apus_isa isa, const float *x, int ldx, int m, int k, const float *packed, int n,
                        int panel_begin, int panel_end, const float *bias, int activation, float *y, int ldy);
 
+/// One key tile of an online softmax for one query row (attention's tiled path): raises `*maximum` to cover the
+/// `count` scores, replaces them by exp(score − maximum) (−inf → 0), adds their sum to `*sum` after rescaling it
+/// to the new maximum, and returns exp(old − new maximum), the factor earlier context must be rescaled by.
+float apus_online_softmax_step(apus_isa isa, float *scores, int count, float *maximum, float *sum);
+
 /// Atomically stores `value` at `word` (release order), for a value other threads watch with
 /// apus_spin_until_changed.
 void apus_atomic_store_u64(uint64_t *word, uint64_t value);
