@@ -37,17 +37,23 @@ public enum ModelRegistry {
     /// Loads the encoder in a Hub-layout `directory` (config.json + safetensors weights), its linear layers
     /// computing in `precision`.
     public static func loadEncoder(directory: URL, precision: Precision = .fp32) throws -> any TextEncoder {
-        let configurationURL = directory.appendingPathComponent("config.json")
-        guard FileManager.default.fileExists(atPath: configurationURL.path) else {
-            throw ModelError.invalidConfiguration(file: configurationURL.path, field: "(file)",
-                                                  reason: "not found; a model directory in Hub layout has a config.json")
-        }
+        let configurationURL = try configurationFile(in: directory)
         let header = try ConfigurationFile.decode(ModelTypeField.self, from: configurationURL)
         guard let family = families.first(where: { $0.modelTypes.contains(header.modelType) }) else {
             throw ModelError.unsupportedModelType(file: configurationURL.path, modelType: header.modelType,
                                                   supported: supportedModelTypes)
         }
         return try family.load(directory, configurationURL, precision)
+    }
+
+    /// `directory`'s config.json, or an error saying a Hub-layout directory needs one.
+    static func configurationFile(in directory: URL) throws -> URL {
+        let url = directory.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw ModelError.invalidConfiguration(file: url.path, field: "(file)",
+                                                  reason: "not found; a model directory in Hub layout has a config.json")
+        }
+        return url
     }
 
     private struct ModelTypeField: Decodable {

@@ -185,11 +185,7 @@ extension ModelRegistry {
     /// layers computing in `precision`. Every tensor must be used (the pooler and next-sentence classifier that
     /// pre-training checkpoints carry excepted): extra or missing weights are an error naming them.
     public static func loadMaskedLanguageModel(directory: URL, precision: Precision = .fp32) throws -> MaskedLanguageModel {
-        let configurationURL = directory.appendingPathComponent("config.json")
-        guard FileManager.default.fileExists(atPath: configurationURL.path) else {
-            throw ModelError.invalidConfiguration(file: configurationURL.path, field: "(file)",
-                                                  reason: "not found; a model directory in Hub layout has a config.json")
-        }
+        let configurationURL = try configurationFile(in: directory)
         let head = try MaskedLanguageModelConfiguration.load(from: configurationURL)
         guard let load = head.architectures.lazy.compactMap({ maskedLanguageModels[$0] }).first else {
             // Not `missingHead`, whose hint points at classification checkpoints.

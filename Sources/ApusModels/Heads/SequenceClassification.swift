@@ -267,11 +267,7 @@ extension ModelRegistry {
     /// encoder's linear layers computing in `precision`. Every tensor must be used: a checkpoint with extra or
     /// missing weights is an error naming them.
     public static func loadSequenceClassifier(directory: URL, precision: Precision = .fp32) throws -> SequenceClassifier {
-        let configurationURL = directory.appendingPathComponent("config.json")
-        guard FileManager.default.fileExists(atPath: configurationURL.path) else {
-            throw ModelError.invalidConfiguration(file: configurationURL.path, field: "(file)",
-                                                  reason: "not found; a model directory in Hub layout has a config.json")
-        }
+        let configurationURL = try configurationFile(in: directory)
         let head = try SequenceClassificationConfiguration.load(from: configurationURL)
         guard let load = head.architectures.lazy.compactMap({ sequenceClassifiers[$0] }).first else {
             throw ModelError.missingHead(file: configurationURL.path, task: "sequence-classification",
