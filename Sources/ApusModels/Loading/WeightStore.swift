@@ -23,8 +23,8 @@ public final class WeightStore: @unchecked Sendable {
     /// The directory (or file) the weights came from, for messages.
     public let source: String
     /// The files the tensors are read from.
-    public let files: [SafetensorsFile]
-    private let owners: [String: SafetensorsFile]
+    public let files: [any TensorFile]
+    private let owners: [String: any TensorFile]
     private let lock = NSLock()
     private var consumed: Set<String> = []
     private var unusedPrefixes: [String] = []
@@ -49,10 +49,10 @@ public final class WeightStore: @unchecked Sendable {
         }
     }
 
-    /// Serves the tensors of `files`; a name present in two files is an error. `source` names the checkpoint
-    /// in messages (by default the files' directory, or the file itself when there is one).
-    public init(files: [SafetensorsFile], source: String? = nil) throws {
-        var owners: [String: SafetensorsFile] = [:]
+    /// Serves the tensors of `files` (of any format); a name present in two files is an error. `source` names
+    /// the checkpoint in messages (by default the files' directory, or the file itself when there is one).
+    public init(files: [any TensorFile], source: String? = nil) throws {
+        var owners: [String: any TensorFile] = [:]
         for file in files {
             for name in file.tensorNames {
                 if let existing = owners[name] {
@@ -67,7 +67,7 @@ public final class WeightStore: @unchecked Sendable {
     }
 
     /// One file's path, else the directory all files share, else every path.
-    private static func describe(_ files: [SafetensorsFile]) -> String {
+    private static func describe(_ files: [any TensorFile]) -> String {
         if files.count == 1 { return files[0].url.path }
         let directories = Set(files.map { $0.url.deletingLastPathComponent().path })
         if directories.count == 1, let directory = directories.first { return directory }
@@ -87,7 +87,7 @@ public final class WeightStore: @unchecked Sendable {
     public func contains(_ name: String) -> Bool { owners[name] != nil }
 
     /// The entry of tensor `name` (dtype, shape, bytes), or nil when there is none. Does not mark it consumed.
-    public func info(_ name: String) -> SafetensorsFile.TensorInfo? { owners[name]?.tensors[name] }
+    public func info(_ name: String) -> TensorDescription? { owners[name]?.tensorDescription(of: name) }
 
     /// Declares that tensors whose names start with `prefix` are deliberately not used (e.g. `"pooler."`), so
     /// `finish()` does not report them.
@@ -110,7 +110,7 @@ public final class WeightStore: @unchecked Sendable {
 
     /// Tensor `name` as fp32, checked to have exactly `shape`; marks it consumed.
     func tensor(named name: String, shape: [Int]) throws -> Tensor {
-        guard let file = owners[name], let info = file.tensors[name] else {
+        guard let file = owners[name], let info = file.tensorDescription(of: name) else {
             throw LoadingError.missingTensor(tensor: name, file: source, similar: TensorNameSuggestions.closest(to: name, in: owners.keys))
         }
         guard info.shape == shape else {

@@ -26,7 +26,7 @@ struct MiniLMCheckpointTests {
             return
         }
         let store = try WeightStore(directory: Self.modelDirectory)
-        let file = try #require(store.files.first)
+        let file = try #require(store.files.first as? SafetensorsFile)
         #expect(store.files.count == 1)
         #expect(file.metadata["format"] == "pt")
         #expect(store.tensorNames.count == Self.tensorCount)
