@@ -26,7 +26,7 @@ public struct DenseModule: Sendable {
         }
     }
 
-    /// Reads `config.json` and `model.safetensors` of a Dense module directory.
+    /// Reads `config.json` and the weights (`model.safetensors`, or `pytorch_model.bin` in older models) of a Dense module directory.
     public init(directory: URL) throws {
         let configURL = directory.appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: configURL.path) else {

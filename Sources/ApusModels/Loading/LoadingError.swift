@@ -64,6 +64,14 @@ public enum LoadingError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A tensor's dtype cannot be converted to what was asked for.
     case unexpectedDType(tensor: String, dtype: DType, expected: [DType], file: String)
 
+    // MARK: PyTorch .bin checkpoints
+
+    /// A `pytorch_model.bin` is not a well-formed `torch.save` archive; `reason` says what is wrong where.
+    case invalidPyTorchCheckpoint(file: String, reason: String)
+    /// The checkpoint's pickle asks for something a state dict never needs (a global such as `os.system`, an
+    /// object-building opcode): loading it could run code, so it is refused.
+    case unsafePickle(file: String, reason: String)
+
     // MARK: Sharded checkpoints and model directories
 
     /// `model.safetensors.index.json` is not JSON of the expected form.
@@ -91,7 +99,8 @@ public enum LoadingError: Error, CustomStringConvertible, Equatable, Sendable {
              .shapeOverflow(_, _, _, let file), .invalidDataOffsets(_, _, _, let file),
              .byteCountMismatch(_, _, _, _, _, let file), .tensorOutOfBounds(_, _, _, _, let file),
              .overlappingTensors(_, _, let file), .gapBeforeTensor(_, _, _, let file), .trailingBytes(_, _, _, let file),
-             .missingTensor(_, let file, _), .unexpectedShape(_, _, _, let file), .unexpectedDType(_, _, _, let file):
+             .missingTensor(_, let file, _), .unexpectedShape(_, _, _, let file), .unexpectedDType(_, _, _, let file),
+             .invalidPyTorchCheckpoint(let file, _), .unsafePickle(let file, _):
             return file
         case .invalidIndex(let index, _), .shardNameNotPlain(_, _, let index), .missingShard(_, _, let index),
              .tensorNotInShard(_, _, let index):
@@ -120,7 +129,7 @@ public enum LoadingError: Error, CustomStringConvertible, Equatable, Sendable {
         case .trailingBytes(_, _, let lastTensor, _):
             return lastTensor
         case .cannotOpen, .fileTooSmall, .headerTooLarge, .headerPastEndOfFile, .headerNotUTF8, .headerNotJSON,
-             .headerNotObject, .invalidMetadata, .invalidIndex, .noWeights, .unusedTensors:
+             .headerNotObject, .invalidMetadata, .invalidIndex, .noWeights, .unusedTensors, .invalidPyTorchCheckpoint, .unsafePickle:
             return nil
         }
     }
@@ -174,6 +183,10 @@ public enum LoadingError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(file): tensor '\(tensor)' has shape \(actual), expected \(expected) (does config.json match the checkpoint?)"
         case .unexpectedDType(let tensor, let dtype, let expected, let file):
             return "\(file): tensor '\(tensor)' has dtype \(dtype), expected \(expected.map(\.rawValue).joined(separator: ", "))"
+        case .invalidPyTorchCheckpoint(let file, let reason):
+            return "\(file): not a readable PyTorch checkpoint: \(reason)"
+        case .unsafePickle(let file, let reason):
+            return "\(file): refused: \(reason) (unpickling can run arbitrary code; Apus reads only plain state dicts)"
         case .invalidIndex(let index, let reason):
             return "\(index): \(reason); expected {\"weight_map\": {tensor name: shard file name}}"
         case .shardNameNotPlain(let shard, let tensor, let index):
@@ -186,7 +199,7 @@ public enum LoadingError: Error, CustomStringConvertible, Equatable, Sendable {
             return "tensor '\(tensor)' is in more than one checkpoint file: \(files.joined(separator: ", "))"
         case .noWeights(let directory, let lookedFor, let otherWeightFiles):
             let found = otherWeightFiles.isEmpty ? ""
-                : "; found other weight files (\(otherWeightFiles.joined(separator: ", "))), but Apus reads safetensors checkpoints under the names above"
+                : "; found other weight files (\(otherWeightFiles.joined(separator: ", "))), but Apus reads safetensors and PyTorch .bin checkpoints under the names above"
             return "\(directory): no weights found; looked for \(lookedFor.joined(separator: ", "))\(found)"
         case .unusedTensors(let names, let source):
             return "\(source): the checkpoint has \(names.count) tensor\(names.count == 1 ? "" : "s") the model does not use "

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A checkpoint split over several safetensors files, listed by `model.safetensors.index.json`:
+/// A checkpoint split over several files, listed by `model.safetensors.index.json` (or, for PyTorch shards,
+/// `pytorch_model.bin.index.json`, which has the same form):
 ///
 ///     {"metadata": {"total_size": 12345}, "weight_map": {"lm_head.weight": "model-00002-of-00002.safetensors", …}}
 ///
@@ -16,10 +17,11 @@ public struct ShardedCheckpoint: Sendable {
     /// Tensor name → shard file name, as the index states it.
     public let weightMap: [String: String]
     /// Every shard the index names, sorted by file name.
-    public let shards: [SafetensorsFile]
+    public let shards: [any TensorFile]
 
-    /// Reads the index at `url` and opens the shards it names, which must be plain file names beside it.
-    public init(index url: URL) throws {
+    /// Reads the index at `url` and opens the shards it names, which must be plain file names beside it, with
+    /// `open` (safetensors by default; `PyTorchCheckpoint.init` for a `.bin` index).
+    public init(index url: URL, open: (URL) throws -> any TensorFile = { try SafetensorsFile(url: $0) }) throws {
         let path = url.path
         let indexFile = try MappedFile(url: url)
         let weightMap = try withExtendedLifetime(indexFile) { try Self.parseWeightMap(indexFile.bytes, index: path) }
@@ -35,9 +37,9 @@ public struct ShardedCheckpoint: Sendable {
             }
             shardURLs[shard] = shardURL
         }
-        var shards: [String: SafetensorsFile] = [:]
-        for (shard, shardURL) in shardURLs { shards[shard] = try SafetensorsFile(url: shardURL) }
-        for (tensor, shard) in weightMap.sorted(by: { $0.key < $1.key }) where shards[shard]?.tensors[tensor] == nil {
+        var shards: [String: any TensorFile] = [:]
+        for (shard, shardURL) in shardURLs { shards[shard] = try open(shardURL) }
+        for (tensor, shard) in weightMap.sorted(by: { $0.key < $1.key }) where shards[shard]?.tensorDescription(of: tensor) == nil {
             throw LoadingError.tensorNotInShard(tensor: tensor, shard: shard, index: path)
         }
         indexURL = url

@@ -29,22 +29,32 @@ public final class WeightStore: @unchecked Sendable {
     private var consumed: Set<String> = []
     private var unusedPrefixes: [String] = []
 
-    /// Opens `directory/model.safetensors`, or else the shards listed in `model.safetensors.index.json`.
+    /// Opens `directory/model.safetensors`, else the shards listed in `model.safetensors.index.json`, else the
+    /// PyTorch checkpoint `pytorch_model.bin` or its shards (`pytorch_model.bin.index.json`) — transformers'
+    /// preference order.
     public convenience init(directory: URL) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw LoadingError.cannotOpen(file: directory.path, reason: "no such directory")
         }
-        let single = directory.appendingPathComponent(Self.singleFileName)
-        let index = directory.appendingPathComponent(ShardedCheckpoint.indexFileName)
-        if FileManager.default.fileExists(atPath: single.path) {
+        func exists(_ name: String) -> URL? {
+            let url = directory.appendingPathComponent(name)
+            return FileManager.default.fileExists(atPath: url.path) ? url : nil
+        }
+        if let single = exists(Self.singleFileName) {
             try self.init(files: [SafetensorsFile(url: single)], source: directory.path)
-        } else if FileManager.default.fileExists(atPath: index.path) {
+        } else if let index = exists(ShardedCheckpoint.indexFileName) {
             try self.init(files: ShardedCheckpoint(index: index).shards, source: directory.path)
+        } else if let single = exists(PyTorchCheckpoint.singleFileName) {
+            try self.init(files: [PyTorchCheckpoint(url: single)], source: directory.path)
+        } else if let index = exists(PyTorchCheckpoint.indexFileName) {
+            try self.init(files: ShardedCheckpoint(index: index, open: { try PyTorchCheckpoint(url: $0) }).shards, source: directory.path)
         } else {
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
             let others = contents.filter { Self.otherWeightExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
-            throw LoadingError.noWeights(directory: directory.path, lookedFor: [Self.singleFileName, ShardedCheckpoint.indexFileName],
+            throw LoadingError.noWeights(directory: directory.path,
+                                         lookedFor: [Self.singleFileName, ShardedCheckpoint.indexFileName,
+                                                     PyTorchCheckpoint.singleFileName, PyTorchCheckpoint.indexFileName],
                                          otherWeightFiles: others.sorted())
         }
     }

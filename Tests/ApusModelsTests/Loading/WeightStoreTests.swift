@@ -114,10 +114,11 @@ struct WeightStoreTests {
     @Test func directoryWithoutWeights() throws {
         let scratch = try ScratchDirectory()
         try scratch.write("{}", to: "config.json")
-        try scratch.write([0], to: "pytorch_model.bin")
-        expectLoadingError(.noWeights(directory: scratch.url.path, lookedFor: ["model.safetensors", "model.safetensors.index.json"],
-                                      otherWeightFiles: ["pytorch_model.bin"]),
-                           mentioning: ["model.safetensors, model.safetensors.index.json", "pytorch_model.bin"]) {
+        try scratch.write([0], to: "model.ckpt")
+        expectLoadingError(.noWeights(directory: scratch.url.path,
+                                      lookedFor: ["model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"],
+                                      otherWeightFiles: ["model.ckpt"]),
+                           mentioning: ["model.safetensors, model.safetensors.index.json, pytorch_model.bin", "model.ckpt"]) {
             _ = try WeightStore(directory: scratch.url)
         }
         let missing = scratch.url.appendingPathComponent("no-such-model")
