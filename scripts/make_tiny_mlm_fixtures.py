@@ -35,6 +35,10 @@ MASK_TEXTS = [
     "Zebras are [MASK] here",
 ]
 
+# fill-mask `targets`: vocabulary words, a duplicate, a word the vocabulary splits (its first piece counts, as
+# transformers warns), and one that upper-cases a vocabulary word (not a vocabulary entry: tokenised instead).
+TARGETS = ["cat", "movie", "good", "cat", "playing", "Film"]
+
 QUERY = "where does the cat sleep?"
 DOCUMENTS = [
     "The cat sleeps on the mat.",
@@ -96,18 +100,23 @@ def make_mlm(seed: int) -> None:
         with torch.no_grad():
             logits = model(input_ids=torch.tensor([encoding.ids]), token_type_ids=torch.tensor([encoding.type_ids])).logits[0]
         predictions = fill_mask(text, top_k=5)
+        targeted = fill_mask(text, top_k=3, targets=TARGETS)
         if len(positions) == 1:
             predictions = [predictions]
+            targeted = [targeted]
         cases.append({
             "text": text, "ids": encoding.ids, "type_ids": encoding.type_ids, "mask_positions": positions,
             "logits": [rounded(logits[position].tolist()) for position in positions],
             "fill_mask": [[{"score": float(f"{p['score']:.9g}"), "token": p["token"], "token_str": p["token_str"],
                             "sequence": p["sequence"]} for p in per_mask] for per_mask in predictions],
+            "fill_mask_targets": [[{"score": float(f"{p['score']:.9g}"), "token": p["token"], "token_str": p["token_str"],
+                                    "sequence": p["sequence"]} for p in per_mask] for per_mask in targeted],
         })
     (out / "reference.json").write_text(json.dumps({
         "made_by": "scripts/make_tiny_mlm_fixtures.py",
         "torch": torch.__version__,
         "mask_token": "[MASK]",
+        "targets": TARGETS,
         "cases": cases,
     }, indent=1, ensure_ascii=False) + "\n")
     size(out)

@@ -49,8 +49,9 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let texts = try inputOptions.readTexts()
-        let pairs = try readPairs(count: texts.count)
+        let records = try inputOptions.readRecords()
+        let texts = records.map(\.text)
+        let pairs = try readPairs(records)
         let classifier = try model.loadClassifier()
         let results = try classifier.classify(texts, pairs: pairs, batchSize: batchSize, maxLength: maxLength)
         if output == nil && isatty(STDOUT_FILENO) == 1 {
@@ -65,6 +66,18 @@ struct ClassifyCommand: ParsableCommand {
             lines += "}\n"
         }
         try OutputDestination(path: output).write(Data(lines.utf8))
+    }
+
+    /// The second texts: `--pair` repeated for every text, `--pair-input`'s lines (one per text), or the
+    /// `"text_pair"` fields of JSONL input (a line without one is classified alone).
+    private func readPairs(_ records: [TextRecord]) throws -> [String?]? {
+        let inline = records.map(\.pair)
+        let hasInline = inline.contains { $0 != nil }
+        if hasInline && (pair != nil || pairInput != nil) {
+            throw CommandError("the input has \"text_pair\" fields; do not also give --pair or --pair-input")
+        }
+        if hasInline { return inline }
+        return try readPairs(count: records.count)
     }
 
     /// The second texts: `--pair` repeated for every text, or `--pair-input`'s lines, one per text.
@@ -84,11 +97,11 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     /// One line per text for a person: index, the top labels with scores, the text.
-    private func readable(_ results: [TextClassification], texts: [String], pairs: [String]?) -> String {
+    private func readable(_ results: [TextClassification], texts: [String], pairs: [String?]?) -> String {
         var output = ""
         for (index, result) in results.enumerated() {
             let labels = result.top(topK ?? 3).map { String(format: "%@ %.4f", $0.label, $0.score) }.joined(separator: "  ")
-            let input = pairs.map { "\(texts[index]) ‖ \($0[index])" } ?? texts[index]
+            let input = (pairs?[index] ?? nil).map { "\(texts[index]) ‖ \($0)" } ?? texts[index]
             output += "\(index)  \(labels)  \(input)\n"
         }
         return output

@@ -21,6 +21,10 @@ struct FillMaskCommand: ParsableCommand {
     @Option(name: .long, help: "Candidates per mask, best first.")
     var topK: Int = 5
 
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Rank only these tokens (words the vocabulary has; others count as their first token), e.g. --targets capital city.")
+    var targets: [String] = []
+
     @Option(name: .long, help: "Output file (.jsonl); stdout when omitted.")
     var output: String?
 
@@ -38,7 +42,7 @@ struct FillMaskCommand: ParsableCommand {
     func run() throws {
         let texts = try inputOptions.readTexts()
         let fillMask = try FillMask(modelDirectory: model.directory(), threads: model.threads, precision: model.precision)
-        let results = try fillMask.fill(texts, topK: topK, batchSize: batchSize)
+        let results = try fillMask.fill(texts, topK: topK, targets: targets.isEmpty ? nil : targets, batchSize: batchSize)
         if output == nil && isatty(STDOUT_FILENO) == 1 {
             FileHandle.standardOutput.write(Data(readable(results, texts: texts, maskToken: fillMask.maskToken).utf8))
             return

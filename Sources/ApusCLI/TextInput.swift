@@ -18,21 +18,32 @@ struct TextInputOptions: ParsableArguments {
 
     /// The texts in input order.
     func readTexts() throws -> [String] {
+        try readRecords().map(\.text)
+    }
+
+    /// The texts in input order, each with the `"text_pair"` its JSON line gives (transformers' pipeline input
+    /// `{"text": ..., "text_pair": ...}`); plain-text lines and arguments have no pair.
+    func readRecords() throws -> [TextRecord] {
         if let input {
             if !texts.isEmpty { throw CommandError("give texts either as arguments or with --input, not both") }
             guard let data = FileManager.default.contents(atPath: input) else {
                 throw CommandError("cannot read --input file \(input)")
             }
             let isJSONL = inputFormat == .jsonl || (inputFormat == .auto && ["jsonl", "ndjson"].contains((input as NSString).pathExtension.lowercased()))
-            return try Self.parse(data, jsonLines: isJSONL, source: input)
+            return try Self.parseRecords(data, jsonLines: isJSONL, source: input)
         }
-        if !texts.isEmpty { return texts }
+        if !texts.isEmpty { return texts.map { TextRecord(text: $0, pair: nil) } }
         let data = FileHandle.standardInput.readDataToEndOfFile()
-        return try Self.parse(data, jsonLines: inputFormat == .jsonl, source: "stdin")
+        return try Self.parseRecords(data, jsonLines: inputFormat == .jsonl, source: "stdin")
     }
 
     /// Splits `data` into texts: one per line, the final newline not starting an extra text.
     static func parse(_ data: Data, jsonLines: Bool, source: String) throws -> [String] {
+        try parseRecords(data, jsonLines: jsonLines, source: source).map(\.text)
+    }
+
+    /// `parse`, keeping each JSON line's optional `"text_pair"`.
+    static func parseRecords(_ data: Data, jsonLines: Bool, source: String) throws -> [TextRecord] {
         guard let content = String(data: data, encoding: .utf8) else {
             throw CommandError("\(source) is not valid UTF-8")
         }
@@ -41,19 +52,31 @@ struct TextInputOptions: ParsableArguments {
             String(line.last == "\r" ? line.dropLast() : line[...])
         }
         if lines.last == "" { lines.removeLast() }
-        guard jsonLines else { return lines }
+        guard jsonLines else { return lines.map { TextRecord(text: $0, pair: nil) } }
         // JSONDecoder rather than JSONSerialization, which on Linux drops a leading U+FEFF from strings.
-        struct Line: Decodable { let text: String }
-        var texts: [String] = []
+        struct Line: Decodable {
+            let text: String
+            let textPair: String?
+            enum CodingKeys: String, CodingKey { case text, textPair = "text_pair" }
+        }
+        var records: [TextRecord] = []
         for (number, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             do {
-                texts.append(try JSONDecoder().decode(Line.self, from: Data(line.utf8)).text)
+                let decoded = try JSONDecoder().decode(Line.self, from: Data(line.utf8))
+                records.append(TextRecord(text: decoded.text, pair: decoded.textPair))
             } catch {
-                throw CommandError("\(source) line \(number + 1): expected a JSON object with a string field \"text\"")
+                throw CommandError("\(source) line \(number + 1): expected a JSON object with a string field \"text\" "
+                    + "(and optionally a string \"text_pair\")")
             }
         }
-        return texts
+        return records
     }
+}
+
+/// One input: a text, and the second text of a pair when its JSON line has one.
+struct TextRecord {
+    let text: String
+    let pair: String?
 }
 
 /// Where a command writes its results: a file named by `--output`, or stdout.

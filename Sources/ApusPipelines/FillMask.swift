@@ -83,15 +83,17 @@ public final class FillMask: Sendable {
     /// The `topK` most likely tokens for each mask token in `text`, one list per mask in text order, best first.
     ///
     /// As in transformers, `sequence` drops special tokens when there is one mask, and keeps them (so the other
-    /// masks stay visible) when there are several. Throws when `text` contains no mask token.
-    public func fill(_ text: String, topK: Int = 5) throws -> [[Prediction]] {
-        try fill([text], topK: topK)[0]
+    /// masks stay visible) when there are several. Throws when `text` contains no mask token. With `targets`,
+    /// only those tokens are ranked (see `targetIds(_:)`); their scores stay probabilities over the whole vocabulary.
+    public func fill(_ text: String, topK: Int = 5, targets: [String]? = nil) throws -> [[Prediction]] {
+        try fill([text], topK: topK, targets: targets)[0]
     }
 
-    /// `fill(_:topK:)` for several texts, packed `batchSize` at a time; results in input order.
-    public func fill(_ texts: [String], topK: Int = 5, batchSize: Int = 32) throws -> [[[Prediction]]] {
+    /// `fill(_:topK:targets:)` for several texts, packed `batchSize` at a time; results in input order.
+    public func fill(_ texts: [String], topK: Int = 5, targets: [String]? = nil, batchSize: Int = 32) throws -> [[[Prediction]]] {
         guard topK >= 1 else { throw PipelineError.invalidArgument(name: "top k", reason: "must be at least 1, got \(topK)") }
         guard batchSize >= 1 else { throw PipelineError.invalidArgument(name: "batch size", reason: "must be at least 1, got \(batchSize)") }
+        let candidateIds = try targets.map(targetIds)
         let encodings = texts.map { tokenizer.encode($0, truncation: Truncation(maxLength: maxSequenceLength)) }
         for (index, encoding) in encodings.enumerated() where !encoding.ids.contains(maskTokenId) {
             let shown = texts[index].count > 60 ? String(texts[index].prefix(57)) + "..." : texts[index]
@@ -119,7 +121,7 @@ public final class FillMask: Sendable {
                 let ids = encodings[owner.member].ids
                 let single = ids.lazy.filter { $0 == self.maskTokenId }.count == 1
                 let rowLogits = UnsafeBufferPointer(start: logits.pointer + row * vocabulary, count: vocabulary)
-                results[owner.member].append(Self.best(rowLogits, count: topK).map { candidate in
+                results[owner.member].append(Self.best(rowLogits, count: topK, among: candidateIds).map { candidate in
                     var filled = ids
                     filled[owner.tokenIndex] = candidate.id
                     // transformers drops padding before decoding (`tokens != pad_token_id`), even a predicted pad.
@@ -134,13 +136,33 @@ public final class FillMask: Sendable {
         return results
     }
 
-    /// The `count` most probable ids of one softmax row, best first; equal probabilities keep id order.
-    static func best(_ logits: UnsafeBufferPointer<Float>, count: Int) -> [(id: Int, probability: Float)] {
+    /// The token ids of fill-mask `targets`, as transformers' `get_target_ids` finds them: a target that is a
+    /// vocabulary entry (added tokens included) is that id; otherwise the first token the tokenizer makes of it
+    /// (transformers warns and does the same). Duplicates collapse; the ids come out sorted, as `np.unique`
+    /// leaves them. Throws when no target gives a token.
+    public func targetIds(_ targets: [String]) throws -> [Int] {
+        var ids = Set<Int>()
+        for target in targets {
+            if let id = tokenizer.tokenId(for: target) {
+                ids.insert(id)
+            } else if let first = tokenizer.encode(target, addSpecialTokens: false).ids.first {
+                ids.insert(first)
+            }
+        }
+        guard !ids.isEmpty else {
+            throw PipelineError.invalidArgument(name: "targets", reason: "none of \(targets) gives a token; give at least one word the vocabulary has")
+        }
+        return ids.sorted()
+    }
+
+    /// The `count` most probable ids of one softmax row (only among `candidates` when given), best first; equal
+    /// probabilities keep id order. Probabilities are over the whole row either way.
+    static func best(_ logits: UnsafeBufferPointer<Float>, count: Int, among candidates: [Int]? = nil) -> [(id: Int, probability: Float)] {
         // Softmax in Double, shifted by the largest logit so exp cannot overflow.
         let largest = logits.max() ?? 0
         var total = 0.0
         for logit in logits { total += Foundation.exp(Double(logit - largest)) }
-        let ranked = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        let ranked = (candidates ?? Array(logits.indices)).sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
         return ranked.prefix(count).map { ($0, Float(Foundation.exp(Double(logits[$0] - largest)) / total)) }
     }
 

@@ -92,16 +92,17 @@ public final class TextClassifier: Sendable {
         tokenizer.encode(text, pair: pair, truncation: Truncation(maxLength: try resolvedMaxLength(maxLength)))
     }
 
-    /// Classifies `texts`, or the pairs `texts[i]`/`pairs[i]`, returning one result per input in input order.
+    /// Classifies `texts`, or the pairs `texts[i]`/`pairs[i]` (a nil pair classifies that text alone),
+    /// returning one result per input in input order.
     ///
     /// Inputs are sorted by token count and packed `batchSize` at a time; packing means an input's logits
     /// do not depend on its batch.
-    public func classify(_ texts: [String], pairs: [String]? = nil, batchSize: Int = 32,
+    public func classify(_ texts: [String], pairs: [String?]? = nil, batchSize: Int = 32,
                          maxLength: Int? = nil) throws -> [TextClassification] {
         if let pairs, pairs.count != texts.count {
             throw PipelineError.invalidArgument(name: "pairs", reason: "\(pairs.count) second texts for \(texts.count) first texts; give one per text")
         }
-        let encodings = try texts.indices.map { try tokenize(texts[$0], pair: pairs?[$0], maxLength: maxLength) }
+        let encodings = try texts.indices.map { try tokenize(texts[$0], pair: pairs?[$0] ?? nil, maxLength: maxLength) }
         let labelCount = labels.count
         var results = [TextClassification?](repeating: nil, count: texts.count)
         try forEachPackedBatch(of: encodings, batchSize: batchSize) { members, batch in

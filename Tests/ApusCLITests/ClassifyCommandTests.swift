@@ -103,6 +103,30 @@ struct ClassifyCommandTests {
         #expect(try Self.lines(shared.stdout).first?.logits == lines.first?.logits)
     }
 
+    @Test func jsonLinesMayCarryTextPairs() throws {
+        let apus = try CLI.apusBinary()
+        // Every case of the fixture, singles and pairs mixed, as transformers' {"text", "text_pair"} inputs.
+        let reference = try Self.reference("multi")
+        let directory = try CLI.temporaryDirectory()
+        let input = directory.appendingPathComponent("mixed.jsonl")
+        let lines = reference.cases.map { item in
+            "{\"text\": \(Self.quoted(item.text))" + (item.pair.map { ", \"text_pair\": \(Self.quoted($0))" } ?? "") + "}\n"
+        }
+        try Data(lines.joined().utf8).write(to: input)
+        let result = try CLI.run(apus, ["classify", "--model", Self.fixture("multi"), "--input", input.path, "--logits"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let output = try Self.lines(result.stdout)
+        #expect(output.count == reference.cases.count)
+        #expect(reference.cases.contains { $0.pair == nil } && reference.cases.contains { $0.pair != nil })
+        for (line, item) in zip(output, reference.cases) {
+            let logits = try #require(line.logits)
+            #expect(zip(logits, item.logits).allSatisfy { abs($0 - $1) <= 1e-4 }, "\(item.text) | \(item.pair ?? "")")
+        }
+        let conflicting = try CLI.run(apus, ["classify", "--model", Self.fixture("multi"), "--input", input.path, "--pair", "x"])
+        #expect(conflicting.status != 0)
+        #expect(conflicting.stderr.contains("text_pair"), "\(conflicting.stderr)")
+    }
+
     @Test func errorsAreMessagesNotCrashes() throws {
         let apus = try CLI.apusBinary()
         let encoderOnly = CLI.repositoryRoot.appendingPathComponent("Tests/Fixtures/tiny-bert-gelu").path

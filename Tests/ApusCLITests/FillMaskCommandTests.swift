@@ -22,8 +22,10 @@ struct FillMaskCommandTests {
         struct Case: Decodable {
             let text: String
             let fillMask: [[Prediction]]
-            enum CodingKeys: String, CodingKey { case text, fillMask = "fill_mask" }
+            let fillMaskTargets: [[Prediction]]
+            enum CodingKeys: String, CodingKey { case text, fillMask = "fill_mask", fillMaskTargets = "fill_mask_targets" }
         }
+        let targets: [String]
         let cases: [Case]
     }
 
@@ -60,6 +62,20 @@ struct FillMaskCommandTests {
         let fromFile = try String(contentsOf: output, encoding: .utf8).split(separator: "\n")
             .map { try JSONDecoder().decode(FillMaskLine.self, from: Data($0.utf8)) }
         #expect(fromFile.map { $0.masks.map { $0.map(\.token) } } == lines.map { $0.masks.map { Array($0.prefix(2).map(\.token)) } })
+    }
+
+    @Test func targetsRestrictTheCandidates() throws {
+        let apus = try CLI.apusBinary()
+        let reference = try JSONDecoder().decode(MaskReference.self, from: Data(contentsOf: URL(
+            fileURLWithPath: Self.fixture("tiny-bert-mlm") + "/reference.json")))
+        let result = try CLI.run(apus, ["fill-mask", "--model", Self.fixture("tiny-bert-mlm"), "--top-k", "3", "--targets"]
+                                 + reference.targets + ["--"] + reference.cases.map(\.text))
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try result.stdout.split(separator: "\n").map { try JSONDecoder().decode(FillMaskLine.self, from: Data($0.utf8)) }
+        #expect(lines.count == reference.cases.count)
+        for (line, item) in zip(lines, reference.cases) {
+            #expect(line.masks.map { $0.map(\.token) } == item.fillMaskTargets.map { $0.map(\.token) }, "\(item.text)")
+        }
     }
 
     @Test func fillMaskErrorsAreMessages() throws {

@@ -18,11 +18,13 @@ struct FillMaskTests {
             let text: String
             let ids: [Int]
             let fillMask: [[Prediction]]
-            enum CodingKeys: String, CodingKey { case text, ids, fillMask = "fill_mask" }
+            let fillMaskTargets: [[Prediction]]
+            enum CodingKeys: String, CodingKey { case text, ids, fillMask = "fill_mask", fillMaskTargets = "fill_mask_targets" }
         }
         let maskToken: String
+        let targets: [String]
         let cases: [Case]
-        enum CodingKeys: String, CodingKey { case maskToken = "mask_token", cases }
+        enum CodingKeys: String, CodingKey { case maskToken = "mask_token", targets, cases }
     }
 
     static let directory = TestResources.repositoryRoot.appendingPathComponent("Tests/Fixtures/tiny-bert-mlm")
@@ -47,6 +49,21 @@ struct FillMaskTests {
                 #expect(difference <= Tolerance.fillMaskScore, "\(item.text) mask \(mask): \(difference)")
             }
         }
+    }
+
+    @Test func targetsRankOnlyThoseTokensAsTransformersDoes() throws {
+        let fillMask = try FillMask(modelDirectory: Self.directory, threads: 1)
+        let reference = try Self.reference()
+        for item in reference.cases {
+            let predictions = try fillMask.fill(item.text, topK: 3, targets: reference.targets)
+            #expect(predictions.count == item.fillMaskTargets.count, "\(item.text)")
+            for (got, expected) in zip(predictions, item.fillMaskTargets) {
+                #expect(got.map(\.tokenId) == expected.map(\.token), "\(item.text)")
+                #expect(got.map(\.sequence) == expected.map(\.sequence), "\(item.text)")
+                #expect(maxAbsoluteDifference(got.map(\.score), expected.map(\.score)) <= Tolerance.fillMaskScore, "\(item.text)")
+            }
+        }
+        #expect(throws: PipelineError.self) { try fillMask.fill("[MASK]", targets: [""]) }
     }
 
     @Test func batchedTextsGiveTheSameAnswers() throws {
