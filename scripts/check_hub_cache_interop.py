@@ -14,6 +14,9 @@ What it does (no internet: a tiny Hub is served from this script on 127.0.0.1):
      same server into a fresh HF_HOME, then checks with huggingface_hub (local_files_only=True: snapshot_download,
      hf_hub_download, and scan_cache_dir's structure checks) that Python finds everything Apus wrote.
 
+  4. `--serve [--serve-folder DIR --repo ORG/NAME]`: only serves (the tiny repository, or a local model folder under
+     a Hub id) until interrupted, to try `apus` by hand: HF_ENDPOINT=<printed address> apus embed --model ORG/NAME hi
+
 Run from the repository root with the dev venv (huggingface_hub 2.x):
     /work/venv-dev/bin/python scripts/check_hub_cache_interop.py --write-fixture
     swift build && /work/venv-dev/bin/python scripts/check_hub_cache_interop.py --apus .build/debug/apus
@@ -160,6 +163,15 @@ class Hub(BaseHTTPRequestHandler):
         return self.error(404, "NotFound", "no route", head=head)
 
 
+def serve_folder(folder, repo):
+    """Replaces the tiny repository with every file of `folder`, as `repo` at one commit on `main`."""
+    global REPO, COMMITS, REFS
+    files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+    commit = hashlib.sha1(repo.encode()).hexdigest()
+    REPO, COMMITS, REFS = repo, {commit: files}, {"main": commit}
+
+
 def start_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Hub)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -250,7 +262,11 @@ def main():
     parser.add_argument("--write-fixture", action="store_true", help="write Tests/Fixtures/hub-cache with huggingface_hub")
     parser.add_argument("--apus", help="an apus binary whose cache huggingface_hub must read")
     parser.add_argument("--serve", action="store_true", help="only serve the tiny Hub until interrupted")
+    parser.add_argument("--serve-folder", help="with --serve: a local model folder to serve instead of the tiny repository")
+    parser.add_argument("--repo", default=REPO, help="with --serve-folder: the Hub id to serve it as")
     args = parser.parse_args()
+    if args.serve_folder:
+        serve_folder(Path(args.serve_folder), args.repo)
     server, endpoint = start_server()
     if args.serve:
         print("serving", REPO, "at", endpoint, flush=True)

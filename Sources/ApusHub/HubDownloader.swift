@@ -181,7 +181,7 @@ public struct HubDownloader: Sendable {
                 }
                 onDisk = 0
             }
-            if size == nil || onDisk < size! {
+            if onDisk < (size ?? Int64.max) {
                 let handle = try writingCache(model: model, path: incomplete.path) { try FileHandle(forWritingTo: incomplete) }
                 defer { try? handle.close() }
                 _ = try writingCache(model: model, path: incomplete.path) { try handle.seekToEnd() }
