@@ -24,6 +24,8 @@ public final class TerminalProgress: DownloadProgress, @unchecked Sendable {
     private var size: Int64?
     private var start = Date()
     private var lastDraw = Date.distantPast
+    /// Files from this size on get a line when they start, not only when done.
+    static let bigFile: Int64 = 10_000_000
 
     /// A reporter; `interactive` defaults to whether stderr is a terminal.
     public init(interactive: Bool = isatty(2) != 0) { self.interactive = interactive }
@@ -32,7 +34,8 @@ public final class TerminalProgress: DownloadProgress, @unchecked Sendable {
 
     public func started(file: String, size: Int64?, resumingAt: Int64) {
         lock.lock(); self.size = size; start = Date(); lastDraw = .distantPast; lock.unlock()
-        if !interactive {
+        // Plain output: a line when a big file starts (so a log shows what is taking time), one when each file is done.
+        if !interactive, (size ?? Self.bigFile) >= Self.bigFile || resumingAt > 0 {
             write("apus: downloading \(file)" + (size.map { " (\(Self.format($0)))" } ?? "")
                   + (resumingAt > 0 ? ", resuming at \(Self.format(resumingAt))" : "") + "\n")
         }
@@ -50,7 +53,7 @@ public final class TerminalProgress: DownloadProgress, @unchecked Sendable {
     public func finished(file: String, bytes: Int64) {
         lock.lock(); let seconds = Date().timeIntervalSince(start); lock.unlock()
         let line = "\(file) \(Self.format(bytes)) in \(String(format: "%.1f", seconds)) s"
-        write(interactive ? "\r\(Self.bar(file: file, bytes: bytes, size: bytes)) \u{1B}[K\n" : "apus: done \(line)\n")
+        write(interactive ? "\r\(Self.bar(file: file, bytes: bytes, size: bytes)) \u{1B}[K\n" : "apus: \(line)\n")
     }
 
     static func bar(file: String, bytes: Int64, size: Int64?) -> String {
