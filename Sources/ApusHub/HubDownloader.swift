@@ -171,13 +171,20 @@ public struct HubDownloader: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            var onDisk = (try? manager.attributesOfItem(atPath: incomplete.path)[.size] as? NSNumber)?.int64Value ?? 0
-            if let size, onDisk > size { onDisk = 0 }
-            if onDisk == 0 || !manager.fileExists(atPath: incomplete.path) {
+            if !manager.fileExists(atPath: incomplete.path) {
                 try writingCache(model: model, path: incomplete.path) {
                     guard manager.createFile(atPath: incomplete.path, contents: nil) else {
                         throw CocoaError(.fileWriteNoPermission)
                     }
+                }
+            }
+            var onDisk = (try? manager.attributesOfItem(atPath: incomplete.path)[.size] as? NSNumber)?.int64Value ?? 0
+            if let size, onDisk > size {
+                // Longer than the file: not a prefix of it. Start over (truncate in place, keeping the inode).
+                try writingCache(model: model, path: incomplete.path) {
+                    let handle = try FileHandle(forWritingTo: incomplete)
+                    defer { try? handle.close() }
+                    try handle.truncate(atOffset: 0)
                 }
                 onDisk = 0
             }

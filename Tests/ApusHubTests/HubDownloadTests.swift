@@ -283,3 +283,23 @@ final class ResultBox: @unchecked Sendable {
     func append(_ result: Result<URL, Error>) { lock.lock(); stored.append(result); lock.unlock() }
     var values: [Result<URL, Error>] { lock.lock(); defer { lock.unlock() }; return stored }
 }
+
+/// Writing the cache fails the way a full disk does.
+@Suite struct HubDiskFullTests {
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full"), "needs /dev/full (Linux)"))
+    func aFullDiskNamesTheModelAndThePath() throws {
+        let setup = try HubDownloadTests.Setup()
+        defer { setup.hub.stop() }
+        // blobs/{etag}.incomplete pointing at /dev/full: every write fails with ENOSPC.
+        let weights = try HubDownloadTests.repositoryFiles()["model.safetensors"]!
+        let blobs = setup.cache.repositoryFolder(HubDownloadTests.model).appendingPathComponent("blobs")
+        try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
+        let incomplete = blobs.appendingPathComponent(FakeHub.sha256(weights) + ".incomplete")
+        try FileManager.default.createSymbolicLink(atPath: incomplete.path, withDestinationPath: "/dev/full")
+        let error = #expect(throws: HubError.self) { try setup.resolver().resolve(HubDownloadTests.model) }
+        #expect(error.map { if case .cacheWriteFailed = $0 { true } else { false } } == true, "\(String(describing: error))")
+        let message = error?.description ?? ""
+        #expect(message.contains(HubDownloadTests.model) && message.contains(incomplete.lastPathComponent)
+                && message.contains("No space left on device") && message.contains("HF_HOME"), "\(message)")
+    }
+}
