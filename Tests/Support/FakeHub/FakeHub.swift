@@ -34,7 +34,7 @@ public struct FakeRepository: Sendable {
 
     /// A deterministic 40-hex commit hash from a label.
     public static func commitHash(_ label: String) -> String {
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         hasher.update(Array(label.utf8))
         return String(hasher.hexDigest().prefix(40))
     }
@@ -102,7 +102,7 @@ public final class FakeHub: @unchecked Sendable {
 
     /// The sha256 of `data` as the Hub writes it in ETags.
     public static func sha256(_ data: Data) -> String {
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         hasher.update(data)
         return hasher.hexDigest()
     }

@@ -1,13 +1,13 @@
 /// SHA-256 (FIPS 180-4), streaming: the Hub names LFS files by this digest (their ETag), and downloads are
 /// checked against it. Written out here because Foundation on Linux has no digest API and the package takes
-/// no new dependency.
+/// no new dependency. (Not named `SHA256`, which CryptoKit and swift-crypto export.)
 ///
 /// ```swift
-/// var hasher = SHA256()
+/// var hasher = SHA256Hasher()
 /// hasher.update(Array("abc".utf8))
 /// hasher.hexDigest()  // "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 /// ```
-public struct SHA256: Sendable {
+public struct SHA256Hasher: Sendable {
     private var state: [UInt32] = [
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
     ]

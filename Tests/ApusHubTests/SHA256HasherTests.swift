@@ -2,9 +2,9 @@ import Foundation
 import Testing
 @testable import ApusHub
 
-struct SHA256Tests {
+struct SHA256HasherTests {
     static func digest(_ bytes: [UInt8], pieces: Int = 1) -> String {
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         let step = max(1, bytes.count / pieces)
         var start = 0
         while start < bytes.count {
