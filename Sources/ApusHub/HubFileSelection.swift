@@ -96,16 +96,30 @@ public enum HubFileSelection {
         return shards
     }
 
-    /// True when `snapshot` holds a usable model: `config.json` and a complete set of weights (all shards of an index).
-    /// Apus writes weights last, so a snapshot it left half-done fails this check and is completed by the next run.
+    /// True when `snapshot` holds a usable model: `config.json` and a complete set of weights (all shards of an index)
+    /// at the top, or in the folder of the `Transformer` module `modules.json` names (older sentence-transformers
+    /// models keep it in `0_Transformer/`). Apus writes those weights last, so a snapshot it left half-done fails this
+    /// check and is completed by the next run.
     public static func isComplete(snapshot: URL) -> Bool {
+        if hasConfigurationAndWeights(snapshot) { return true }
+        guard let data = try? Data(contentsOf: snapshot.appendingPathComponent("modules.json")),
+              let modules = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return false }
+        for module in modules {
+            guard let type = module["type"] as? String, type.hasSuffix(".Transformer"),
+                  let path = module["path"] as? String, !path.isEmpty, (try? HubPath.validate(path, context: "")) != nil else { continue }
+            return hasConfigurationAndWeights(snapshot.appendingPathComponent(path))
+        }
+        return false
+    }
+
+    private static func hasConfigurationAndWeights(_ folder: URL) -> Bool {
         let manager = FileManager.default
-        func exists(_ name: String) -> Bool { manager.fileExists(atPath: snapshot.appendingPathComponent(name).path) }
+        func exists(_ name: String) -> Bool { manager.fileExists(atPath: folder.appendingPathComponent(name).path) }
         guard exists("config.json") else { return false }
         for format in weightFormats {
             if exists(format.file) { return true }
             if exists(format.index) {
-                guard let data = try? Data(contentsOf: snapshot.appendingPathComponent(format.index)),
+                guard let data = try? Data(contentsOf: folder.appendingPathComponent(format.index)),
                       let shards = try? shards(of: format.index, model: "", readJSON: { _ in data }) else { return false }
                 return shards.allSatisfy(exists)
             }

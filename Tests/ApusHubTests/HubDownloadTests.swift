@@ -276,6 +276,27 @@ import Testing
     }
 }
 
+extension HubDownloadTests {
+    /// Older sentence-transformers models keep the transformer in a module folder (0_Transformer/).
+    @Test func aTransformerInAModuleFolderIsFetchedAndFoundInTheCache() throws {
+        let modules = #"[{"idx": 0, "name": "0", "path": "0_Transformer", "type": "sentence_transformers.models.Transformer"}, {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]"#
+        let weights = Data(repeating: 3, count: 2000)
+        let setup = try Setup(repository: FakeRepository(files: [
+            "modules.json": Data(modules.utf8), "0_Transformer/config.json": Data("{}".utf8),
+            "0_Transformer/tokenizer.json": Data("{}".utf8), "0_Transformer/model.safetensors": weights,
+            "0_Transformer/pytorch_model.bin": Data(repeating: 1, count: 10), "1_Pooling/config.json": Data("{}".utf8),
+        ]))
+        defer { setup.hub.stop() }
+        let snapshot = try setup.resolver().resolve(Self.model)
+        #expect(try Data(contentsOf: snapshot.appendingPathComponent("0_Transformer/model.safetensors")) == weights)
+        #expect(FileManager.default.fileExists(atPath: snapshot.appendingPathComponent("0_Transformer/tokenizer.json").path))
+        #expect(!FileManager.default.fileExists(atPath: snapshot.appendingPathComponent("0_Transformer/pytorch_model.bin").path))
+        setup.hub.clearLog()
+        #expect(try setup.resolver().resolve(Self.model) == snapshot)
+        #expect(setup.hub.requests.isEmpty)
+    }
+}
+
 /// Results collected from several threads.
 final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
