@@ -3,7 +3,7 @@
 //
 // Modules follow the dependency direction (see docs/architecture.md):
 //   ApusTensor ← ApusModels ← ApusPipelines ← Apus (umbrella) ← apus (CLI)
-//   ApusTokenizers stands alone.
+//   ApusTokenizers and ApusHub (Hub ids, the shared cache, downloads) stand alone.
 import PackageDescription
 
 let package = Package(
@@ -23,10 +23,11 @@ let package = Package(
         .target(name: "ApusTokenizers"),
         .target(name: "ApusModels", dependencies: ["ApusTensor"]),
         .target(name: "ApusPipelines", dependencies: ["ApusTensor", "ApusTokenizers", "ApusModels"]),
-        .target(name: "Apus", dependencies: ["ApusTensor", "ApusTokenizers", "ApusModels", "ApusPipelines"]),
+        .target(name: "ApusHub"),
+        .target(name: "Apus", dependencies: ["ApusTensor", "ApusTokenizers", "ApusModels", "ApusPipelines", "ApusHub"]),
         .executableTarget(
             name: "ApusCLI",
-            dependencies: ["Apus", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Apus", "ApusHub", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "ApusTensorTests", dependencies: ["ApusTensor", "CApusKernels"]),
         .testTarget(name: "ApusTokenizersTests", dependencies: ["ApusTokenizers"]),
@@ -34,7 +35,10 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Tests/Support/CAllocationCounter"),
         .testTarget(name: "ApusModelsTests", dependencies: ["ApusModels", "CAllocationCounter"]),
         .testTarget(name: "ApusPipelinesTests", dependencies: ["ApusPipelines"]),
-        .testTarget(name: "ApusCLITests", dependencies: ["ApusTensor"]),
+        // Test-only: a Hugging Face Hub on 127.0.0.1 (POSIX sockets) for the download tests.
+        .target(name: "FakeHub", dependencies: ["ApusHub"], path: "Tests/Support/FakeHub"),
+        .testTarget(name: "ApusHubTests", dependencies: ["ApusHub", "FakeHub"]),
+        .testTarget(name: "ApusCLITests", dependencies: ["ApusTensor", "FakeHub"]),
     ],
     swiftLanguageModes: [.v6]
 )

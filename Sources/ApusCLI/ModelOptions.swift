@@ -4,7 +4,10 @@ import Foundation
 
 /// `--model` and `--threads`, shared by every model command.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "Model directory in Hugging Face Hub layout (config.json, model.safetensors, tokenizer.json).")
+    @Option(name: .long, help: ArgumentHelp(
+        "A local model folder, or a Hub id: org/name or org/name@revision (branch, tag or commit).",
+        discussion: "Hub models are read from and downloaded into huggingface_hub's cache (HF_HUB_CACHE, HF_HOME/hub or " +
+            "~/.cache/huggingface/hub); HF_ENDPOINT, HF_TOKEN and HF_HUB_OFFLINE=1 work as in Python."))
     var model: String
 
     @Option(name: .long, help: "Threads for the forward pass (default: all cores).")
@@ -13,13 +16,14 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Number format of the linear layers: fp32 (exact parity) or bf16 (faster, ~1e-4 cosine).")
     var precision: Precision = .fp32
 
-    /// The model directory, checked to exist.
+    /// The model directory: a local folder, or a Hub id found in (or downloaded into) the shared cache.
     func directory() throws -> URL {
+        let resolved = try ModelResolver().resolve(model)
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandError("--model \(model): no such directory (a local folder in Hub layout is expected)")
+        guard FileManager.default.fileExists(atPath: resolved.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CommandError("--model \(model): \(resolved.path) is a file; this command needs a model folder (config.json, weights, tokenizer.json)")
         }
-        return URL(fileURLWithPath: model)
+        return resolved
     }
 
     func validate() throws {

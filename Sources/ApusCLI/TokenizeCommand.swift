@@ -9,7 +9,7 @@ struct TokenizeCommand: ParsableCommand {
         abstract: "Tokenize texts with a model's tokenizer.json: one {\"ids\": [...]} per line, special tokens included."
     )
 
-    @Option(name: .long, help: "Model directory (or any directory with a tokenizer.json).")
+    @Option(name: .long, help: "Model directory (or any directory with a tokenizer.json), or a Hub id org/name[@revision].")
     var model: String
 
     @OptionGroup var inputOptions: TextInputOptions
@@ -25,7 +25,8 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let tokenizerURL = URL(fileURLWithPath: model).appendingPathComponent("tokenizer.json")
+        let resolved = try ModelResolver().resolve(model)
+        let tokenizerURL = resolved.lastPathComponent == "tokenizer.json" ? resolved : resolved.appendingPathComponent("tokenizer.json")
         guard FileManager.default.fileExists(atPath: tokenizerURL.path) else {
             throw CommandError("--model \(model): no tokenizer.json in this directory")
         }
