@@ -14,4 +14,5 @@ extension TokenDecoder {
 /// The decoder types Apus reads, by their tokenizer.json `"type"`.
 let decoderCatalog = StageCatalog<any TokenDecoder>(component: "decoder", entries: [
     .init(type: WordPieceDecoder.jsonType) { try WordPieceDecoder(json: $0) },
+    .init(type: MetaspaceDecoder.jsonType) { try MetaspaceDecoder(json: $0) },
 ])

@@ -26,6 +26,7 @@ protocol TokenizationModel: Sendable {
 /// The model types Apus reads, by their tokenizer.json `"type"`.
 let modelCatalog = StageCatalog<any TokenizationModel>(component: "model", entries: [
     .init(type: WordPiece.jsonType) { try WordPiece(json: $0) },
+    .init(type: Unigram.jsonType) { try Unigram(json: $0) },
 ])
 
 extension StageCatalog where Stage == any TokenizationModel {

@@ -12,4 +12,7 @@ let normalizerCatalog = StageCatalog<any Normalizer>(component: "normalizer", en
     .init(type: StripAccents.jsonType) { try StripAccents(json: $0) },
     .init(type: NFD.jsonType) { try NFD(json: $0) },
     .init(type: NormalizerSequence.jsonType) { try NormalizerSequence(json: $0) },
+    .init(type: Precompiled.jsonType) { try Precompiled(json: $0) },
+    .init(type: Strip.jsonType) { try Strip(json: $0) },
+    .init(type: Prepend.jsonType) { try Prepend(json: $0) },
 ])

@@ -10,4 +10,5 @@ let preTokenizerCatalog = StageCatalog<any PreTokenizer>(component: "pre_tokeniz
     .init(type: BertPreTokenizer.jsonType) { try BertPreTokenizer(json: $0) },
     .init(type: WhitespaceSplit.jsonType) { try WhitespaceSplit(json: $0) },
     .init(type: PreTokenizerSequence.jsonType) { try PreTokenizerSequence(json: $0) },
+    .init(type: Metaspace.jsonType) { try Metaspace(json: $0) },
 ])
