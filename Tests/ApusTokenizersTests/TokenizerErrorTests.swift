@@ -49,7 +49,8 @@ import Testing
         #expect(error(###"{"model": {"type": "WordPiece", "unk_token": "[X]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100, "vocab": {"a": 1}}}"###)
             == .unknownToken(file: "bad/tokenizer.json", field: "model.unk_token", token: "[X]"))
         #expect(error(#"{"model": {"vocab": {"a": 1}}}"#)
-            == .invalidField(file: "bad/tokenizer.json", field: "model.type", expected: "one of WordPiece, it is missing"))
+            == .invalidField(file: "bad/tokenizer.json", field: "model.type",
+                             expected: "one of \(modelCatalog.supportedTypes.joined(separator: ", ")), it is missing"))
     }
 
     @Test func unsupportedTypesNameTheComponentAndListTheSupportedOnes() {
@@ -61,16 +62,16 @@ import Testing
         let nested = error("{\(Self.model), \"normalizer\": {\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFKC\"}]}}")
         #expect(nested == .unsupportedComponent(file: "bad/tokenizer.json", component: "normalizer", type: "NFKC",
                                                 supported: ["BertNormalizer", "Lowercase", "StripAccents", "NFD", "Sequence"]))
-        let model = error(#"{"model": {"type": "Unigram", "vocab": []}}"#)
-        #expect(model == .unsupportedComponent(file: "bad/tokenizer.json", component: "model", type: "Unigram", supported: ["WordPiece"]))
+        let model = error(#"{"model": {"type": "Imaginary", "vocab": []}}"#)
+        #expect(model == .unsupportedComponent(file: "bad/tokenizer.json", component: "model", type: "Imaginary", supported: modelCatalog.supportedTypes))
         let preTokenizer = error("{\(Self.model), \"pre_tokenizer\": {\"type\": \"ByteLevel\"}}")
         #expect(preTokenizer == .unsupportedComponent(file: "bad/tokenizer.json", component: "pre_tokenizer", type: "ByteLevel",
                                                       supported: ["BertPreTokenizer", "WhitespaceSplit", "Sequence"]))
-        let postProcessor = error("{\(Self.model), \"post_processor\": {\"type\": \"RobertaProcessing\"}}")
-        #expect(postProcessor == .unsupportedComponent(file: "bad/tokenizer.json", component: "post_processor", type: "RobertaProcessing",
-                                                       supported: ["TemplateProcessing", "BertProcessing"]))
-        let decoder = error("{\(Self.model), \"decoder\": {\"type\": \"ByteLevel\"}}")
-        #expect(decoder == .unsupportedComponent(file: "bad/tokenizer.json", component: "decoder", type: "ByteLevel", supported: ["WordPiece"]))
+        let postProcessor = error("{\(Self.model), \"post_processor\": {\"type\": \"Imaginary\"}}")
+        #expect(postProcessor == .unsupportedComponent(file: "bad/tokenizer.json", component: "post_processor", type: "Imaginary",
+                                                       supported: postProcessorCatalog.supportedTypes))
+        let decoder = error("{\(Self.model), \"decoder\": {\"type\": \"Imaginary\"}}")
+        #expect(decoder == .unsupportedComponent(file: "bad/tokenizer.json", component: "decoder", type: "Imaginary", supported: decoderCatalog.supportedTypes))
         #expect(error("{\(Self.model), \"normalizer\": {\"lowercase\": true}}")
             == .invalidField(file: "bad/tokenizer.json", field: "normalizer.type", expected: "a string, it is missing"))
     }
