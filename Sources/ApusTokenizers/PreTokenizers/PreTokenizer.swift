@@ -16,4 +16,5 @@ let preTokenizerCatalog = StageCatalog<any PreTokenizer>(component: "pre_tokeniz
     .init(type: Punctuation.jsonType) { try Punctuation(json: $0) },
     .init(type: Digits.jsonType) { try Digits(json: $0) },
     .init(type: CharDelimiterSplit.jsonType) { try CharDelimiterSplit(json: $0) },
+    .init(type: UnicodeScripts.jsonType) { try UnicodeScripts(json: $0) },
 ])

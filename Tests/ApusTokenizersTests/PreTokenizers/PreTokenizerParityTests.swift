@@ -23,7 +23,7 @@ import Testing
         let fixture = try PreTokenizerFixtures.load(file, as: Fixture.self)
         let texts = try PreTokenizerFixtures.texts(extra: fixture.extra_texts)
         #expect(!fixture.pre_tokenizers.isEmpty)
-        for configuration in fixture.pre_tokenizers where configuration.name != "unicode-scripts" {
+        for configuration in fixture.pre_tokenizers {
             let preTokenizer: any PreTokenizer
             do {
                 preTokenizer = try preTokenizerCatalog.decode(configuration.json.value, path: "pre_tokenizer", file: configuration.name)
