@@ -12,4 +12,6 @@ let normalizerCatalog = StageCatalog<any Normalizer>(component: "normalizer", en
     .init(type: StripAccents.jsonType) { try StripAccents(json: $0) },
     .init(type: NFD.jsonType) { try NFD(json: $0) },
     .init(type: NormalizerSequence.jsonType) { try NormalizerSequence(json: $0) },
+    .init(type: Replace.jsonType) { try Replace(json: $0) },
+    .init(type: ByteLevelNormalizer.jsonType) { try ByteLevelNormalizer(json: $0) },
 ])
