@@ -14,6 +14,7 @@ extension TokenDecoder {
 /// The decoder types Apus reads, by their tokenizer.json `"type"`.
 let decoderCatalog = StageCatalog<any TokenDecoder>(component: "decoder", entries: [
     .init(type: WordPieceDecoder.jsonType) { try WordPieceDecoder(json: $0) },
+    .init(type: MetaspaceDecoder.jsonType) { try MetaspaceDecoder(json: $0) },
     .init(type: ByteLevelDecoder.jsonType) { try ByteLevelDecoder(json: $0) },
     .init(type: BPEDecoder.jsonType) { try BPEDecoder(json: $0) },
     .init(type: ByteFallbackDecoder.jsonType) { try ByteFallbackDecoder(json: $0) },

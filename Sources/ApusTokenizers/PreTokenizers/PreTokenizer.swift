@@ -17,4 +17,5 @@ let preTokenizerCatalog = StageCatalog<any PreTokenizer>(component: "pre_tokeniz
     .init(type: Digits.jsonType) { try Digits(json: $0) },
     .init(type: CharDelimiterSplit.jsonType) { try CharDelimiterSplit(json: $0) },
     .init(type: UnicodeScripts.jsonType) { try UnicodeScripts(json: $0) },
+    .init(type: Metaspace.jsonType) { try Metaspace(json: $0) },
 ])
