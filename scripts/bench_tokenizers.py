@@ -59,10 +59,12 @@ def time_rust(tokenizer, texts, batch):
 
 
 def time_apus(apus, tokenizer_path, arguments):
-    output = subprocess.run([str(apus), "bench", "tokenize", "--tokenizer", str(tokenizer_path), "--input", arguments.input,
-                             "--min-megabytes", str(arguments.min_megabytes), "--repeats", "1", "--json"],
-                            check=True, capture_output=True, text=True).stdout
-    report = json.loads(output)
+    process = subprocess.run([str(apus), "bench", "tokenize", "--tokenizer", str(tokenizer_path), "--input", arguments.input,
+                              "--min-megabytes", str(arguments.min_megabytes), "--repeats", "1", "--json"],
+                             capture_output=True, text=True)
+    if process.returncode != 0:
+        raise RuntimeError(f"apus bench tokenize failed: {process.stderr.strip()}")
+    report = json.loads(process.stdout)
     return report["median_seconds"], report["tokens"]
 
 
@@ -83,6 +85,11 @@ def main():
     for name, path in TOKENIZERS.items():
         if not path.exists():
             print(f"skipping {name}: {path} not found", file=sys.stderr)
+            continue
+        try:
+            time_apus(apus, path, arguments)  # warm-up, and a check that Apus reads this tokenizer.json
+        except RuntimeError as error:
+            print(f"skipping {name}: {error}", file=sys.stderr)
             continue
         tokenizer = Tokenizer.from_file(str(path))
         tokenizer.no_truncation()
