@@ -1,74 +1,34 @@
-/// The merge table of a BPE model: (left id, right id) → (rank, merged id), in an open-addressing hash table
-/// keyed by the two ids packed into one `UInt64` — the merge loop's innermost lookup, so no Swift `Dictionary`
-/// hashing (SipHash) on the hot path.
+/// The merge table of a BPE model: (left id, right id) → (rank, merged id), keyed by the two ids packed into one
+/// `UInt64` — the merge loop's innermost lookup.
 ///
 /// A pair listed twice keeps its last rank and result, as the `collect` into a map of
 /// tokenizers/src/models/bpe/model.rs (`BpeBuilder::build`) does.
 struct BPEMerges: Sendable {
     /// One merge: its rank (position in the file) and the id it produces.
-    struct Merge: Equatable {
+    struct Merge: Equatable, Sendable {
         var rank: Int32
         var result: Int32
     }
 
-    private static let emptyKey = UInt64.max
-    private var keys: [UInt64]
-    private var merges: [Merge]
-    private var mask: Int
-    /// Number of distinct pairs stored.
-    private(set) var count = 0
+    private var table: IntegerHashTable<Merge>
 
-    /// A table with room for `capacity` pairs without growing past half full.
-    init(capacity: Int) {
-        var size = 16
-        while size < capacity * 2 { size <<= 1 }
-        keys = Array(repeating: Self.emptyKey, count: size)
-        merges = Array(repeating: Merge(rank: 0, result: 0), count: size)
-        mask = size - 1
-    }
+    /// A table with room for `capacity` pairs.
+    init(capacity: Int) { table = IntegerHashTable(capacity: capacity) }
+
+    /// Number of distinct pairs stored.
+    var count: Int { table.count }
 
     @inline(__always)
     private static func key(_ left: Int32, _ right: Int32) -> UInt64 {
         UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
     }
 
-    @inline(__always)
-    private func slot(of key: UInt64) -> Int {
-        // Fibonacci hashing: the multiply spreads the ids' bits, the top bits pick the slot.
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-    }
-
     /// Stores the merge of `left` and `right`, replacing an earlier one for the same pair.
-    mutating func insert(left: Int32, right: Int32, merge: Merge) {
-        if (count + 1) * 2 > keys.count { grow() }
-        let key = Self.key(left, right)
-        var index = slot(of: key)
-        while keys[index] != Self.emptyKey && keys[index] != key { index = (index + 1) & mask }
-        if keys[index] == Self.emptyKey { count += 1 }
-        keys[index] = key
-        merges[index] = merge
-    }
+    mutating func insert(left: Int32, right: Int32, merge: Merge) { table.insert(merge, for: Self.key(left, right)) }
 
     /// The merge of `left` followed by `right`, if the file lists one.
     @inline(__always)
-    func merge(_ left: Int32, _ right: Int32) -> Merge? {
-        let key = Self.key(left, right)
-        var index = slot(of: key)
-        while true {
-            let stored = keys[index]
-            if stored == key { return merges[index] }
-            if stored == Self.emptyKey { return nil }
-            index = (index + 1) & mask
-        }
-    }
-
-    private mutating func grow() {
-        let oldKeys = keys, oldMerges = merges
-        self = BPEMerges(capacity: keys.count)
-        for (index, key) in oldKeys.enumerated() where key != Self.emptyKey {
-            insert(left: Int32(truncatingIfNeeded: key >> 32), right: Int32(truncatingIfNeeded: key & 0xFFFF_FFFF), merge: oldMerges[index])
-        }
-    }
+    func merge(_ left: Int32, _ right: Int32) -> Merge? { table[Self.key(left, right)] }
 }
 
 /// One word being merged: a doubly linked list of symbols over an array, and a min-heap of candidate merges

@@ -21,10 +21,9 @@ struct BertProcessing: PostProcessor, JSONDecodableStage {
     func processEncodings(_ encodings: [Encoding], addSpecialTokens: Bool) -> [Encoding] {
         guard addSpecialTokens else { return encodings }
         return encodings.enumerated().map { index, encoding in
-            var result = Encoding()
-            if index == 0 { result.appendSpecial(id: classifier.id, token: classifier.token, typeId: 0) }
+            var result = index == 0 ? specialTokenEncoding(id: classifier.id, token: classifier.token, typeId: 0) : Encoding()
             result.append(contentsOf: encoding)
-            result.appendSpecial(id: separator.id, token: separator.token, typeId: index == 0 ? 0 : 1)
+            result.append(contentsOf: specialTokenEncoding(id: separator.id, token: separator.token, typeId: index == 0 ? 0 : 1))
             return result
         }
     }

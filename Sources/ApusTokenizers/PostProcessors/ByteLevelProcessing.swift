@@ -34,8 +34,9 @@ struct ByteLevelProcessing: PostProcessor, JSONDecodableStage {
 
     /// Moves each token's start past its leading spaces (`Ġ` or White_Space) and its end before its trailing
     /// ones, never past each other. The first token (index 0, or starting at offset 0) keeps a single leading
-    /// space when `addPrefixSpace` says the pre-tokenizer put it there.
+    /// space when `addPrefixSpace` says the pre-tokenizer put it there. Overflowing windows are trimmed alike.
     static func trimOffsets(_ encoding: inout Encoding, addPrefixSpace: Bool) {
+        for window in encoding.overflowing.indices { trimOffsets(&encoding.overflowing[window], addPrefixSpace: addPrefixSpace) }
         let space = ByteLevelAlphabet.scalar(for: UInt8(ascii: " "))
         func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar == space || CharacterClasses.isWhitespace(scalar) }
         for index in encoding.offsets.indices {

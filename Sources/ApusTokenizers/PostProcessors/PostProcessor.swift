@@ -45,6 +45,14 @@ func concatenate(_ first: Encoding, _ second: Encoding?) -> Encoding {
     return result
 }
 
+/// One special token as an encoding of its own, to be appended with `append(contentsOf:)` so that overflowing
+/// windows get it too (tokenizers adds the special tokens to every window).
+func specialTokenEncoding(id: Int, token: String, typeId: Int) -> Encoding {
+    var encoding = Encoding()
+    encoding.appendSpecial(id: id, token: token, typeId: typeId)
+    return encoding
+}
+
 /// A `[token, id]` member of a post-processor (`"cls": ["[CLS]", 101]`).
 func specialTokenAndId(_ json: JSONObject, _ key: String) throws -> (token: String, id: Int) {
     let value = try json.array(key)

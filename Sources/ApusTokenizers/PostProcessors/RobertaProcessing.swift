@@ -27,13 +27,16 @@ struct RobertaProcessing: PostProcessor, JSONDecodableStage {
         encodings.enumerated().map { index, encoding in
             var trimmed = encoding
             if trimOffsets { ByteLevelProcessing.trimOffsets(&trimmed, addPrefixSpace: addPrefixSpace) }
+            // "Roberta is weird, and every encoding is type_id=0" (roberta.rs), overflowing windows included.
             trimmed.typeIds = Array(repeating: 0, count: trimmed.count)
+            for window in trimmed.overflowing.indices {
+                trimmed.overflowing[window].typeIds = Array(repeating: 0, count: trimmed.overflowing[window].count)
+            }
             guard addSpecialTokens else { return trimmed }
-            var result = Encoding()
             let opening = index == 0 ? classifier : separator
-            result.appendSpecial(id: opening.id, token: opening.token, typeId: 0)
+            var result = specialTokenEncoding(id: opening.id, token: opening.token, typeId: 0)
             result.append(contentsOf: trimmed)
-            result.appendSpecial(id: separator.id, token: separator.token, typeId: 0)
+            result.append(contentsOf: specialTokenEncoding(id: separator.id, token: separator.token, typeId: 0))
             return result
         }
     }
