@@ -4,6 +4,11 @@
 /// `maxLength` counts the special tokens the post-processor adds: `Truncation(maxLength: 128)` on BERT leaves
 /// 126 tokens of text between `[CLS]` and `[SEP]`.
 ///
+/// What is cut off is not lost: it becomes `Encoding.overflowing` windows of the same length, consecutive ones
+/// sharing `stride` tokens, each with the special tokens (`Truncation(maxLength: 384, stride: 128)` for question
+/// answering over long passages). tokenizers refuses a `stride` not below a sequence's share of the budget;
+/// Apus then moves one token per window.
+///
 /// Where `tokenizers` raises an error instead of truncating — `onlyFirst`/`onlySecond` when that sequence is
 /// too short to absorb the cut, `onlySecond` without a second sequence — Apus leaves the sequences whole; when
 /// `maxLength` is smaller than the number of special tokens, `tokenizers`' budget underflows and it does not
@@ -33,16 +38,20 @@ public struct Truncation: Sendable, Equatable {
     public var strategy: Strategy
     /// Which end loses tokens.
     public var direction: Direction
+    /// How many tokens consecutive overflowing windows share (`Encoding.overflowing`).
+    public var stride: Int
 
-    /// Truncation to `maxLength` tokens (special tokens included).
-    public init(maxLength: Int, strategy: Strategy = .longestFirst, direction: Direction = .right) {
+    /// Truncation to `maxLength` tokens (special tokens included); what is cut off becomes overflowing windows
+    /// overlapping by `stride` tokens.
+    public init(maxLength: Int, strategy: Strategy = .longestFirst, direction: Direction = .right, stride: Int = 0) {
         self.maxLength = maxLength
         self.strategy = strategy
         self.direction = direction
+        self.stride = stride
     }
 
     /// Reads tokenizer.json's `truncation` section (`{"max_length": 128, "strategy": "LongestFirst",
-    /// "direction": "Right", "stride": 0}`). `stride` is read but not kept: overflowing windows are not supported.
+    /// "direction": "Right", "stride": 0}`).
     init(json: JSONObject) throws {
         maxLength = try json.count("max_length")
         switch try json.optionalString("strategy") ?? "LongestFirst" {
@@ -56,15 +65,15 @@ public struct Truncation: Sendable, Equatable {
         case "Left": direction = .left
         default: throw json.mismatch("direction", expected: "\"Right\" or \"Left\"")
         }
-        _ = try json.count("stride", default: 0)
+        stride = try json.count("stride", default: 0)
     }
 
     /// Shortens `first` and `second` to at most `budget` tokens together (the post-processor's special tokens
     /// already taken out of `maxLength`), following `truncate_encodings`.
     func truncate(_ first: inout Encoding, _ second: inout Encoding?, budget: Int) {
         if budget == 0 {
-            first.truncate(to: 0, direction: direction)
-            second?.truncate(to: 0, direction: direction)
+            first.truncate(to: 0, stride: stride, direction: direction)
+            second?.truncate(to: 0, stride: stride, direction: direction)
             return
         }
         let total = first.count + (second?.count ?? 0)
@@ -73,7 +82,7 @@ public struct Truncation: Sendable, Equatable {
         switch strategy {
         case .longestFirst:
             guard var other = second else {
-                first.truncate(to: budget, direction: direction)
+                first.truncate(to: budget, stride: stride, direction: direction)
                 return
             }
             // The shorter sequence stays whole if the longer one can absorb the whole cut; otherwise each gets
@@ -85,14 +94,14 @@ public struct Truncation: Sendable, Equatable {
                 longer = shorter + budget % 2
             }
             let firstIsLonger = first.count > other.count
-            first.truncate(to: firstIsLonger ? longer : shorter, direction: direction)
-            other.truncate(to: firstIsLonger ? shorter : longer, direction: direction)
+            first.truncate(to: firstIsLonger ? longer : shorter, stride: stride, direction: direction)
+            other.truncate(to: firstIsLonger ? shorter : longer, stride: stride, direction: direction)
             second = other
         case .onlyFirst:
-            if first.count > excess { first.truncate(to: first.count - excess, direction: direction) }
+            if first.count > excess { first.truncate(to: first.count - excess, stride: stride, direction: direction) }
         case .onlySecond:
             if var other = second, other.count > excess {
-                other.truncate(to: other.count - excess, direction: direction)
+                other.truncate(to: other.count - excess, stride: stride, direction: direction)
                 second = other
             }
         }
