@@ -29,7 +29,7 @@ public enum ModelRegistry {
         let load: @Sendable (_ directory: URL, _ configuration: URL, _ precision: Precision) throws -> any TextEncoder
     }
 
-    static let families: [Family] = [bert, roberta, distilBert, modernBert, mpnet, electra, albert]
+    static let families: [Family] = [bert, roberta, distilBert, modernBert, mpnet, electra, albert, debertaV2, nomicBert]
 
     /// Every `model_type` Apus can load as an encoder.
     public static var supportedModelTypes: [String] { families.flatMap(\.modelTypes).sorted() }

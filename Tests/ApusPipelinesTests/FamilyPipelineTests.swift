@@ -4,7 +4,7 @@ import Testing
 @testable import ApusPipelines
 
 /// The classification pipelines on every encoder family's head, end to end from text: the fixtures of
-/// scripts/make_tiny_family_head_fixtures.py carry a WordPiece tokenizer.json, the token ids transformers fed the
+/// scripts/make_tiny_family_head_fixtures.py and scripts/make_tiny_deberta_fixtures.py carry a WordPiece tokenizer.json, the token ids transformers fed the
 /// model and PyTorch's logits (per text, or per token).
 struct FamilyPipelineTests {
     struct Reference: Decodable {
@@ -24,7 +24,7 @@ struct FamilyPipelineTests {
     }
 
     @Test(arguments: ["tiny-roberta-seqcls", "tiny-distilbert-seqcls", "tiny-mpnet-seqcls", "tiny-modernbert-seqcls",
-                      "tiny-modernbert-mean-seqcls"])
+                      "tiny-modernbert-mean-seqcls", "tiny-deberta-v3-seqcls"])
     func textClassifierMatchesPyTorch(fixture: String) throws {
         let (directory, reference) = try Self.fixture(fixture)
         let classifier = try TextClassifier(modelDirectory: directory, threads: 2)
@@ -40,7 +40,8 @@ struct FamilyPipelineTests {
         }
     }
 
-    @Test(arguments: ["tiny-roberta-tokcls", "tiny-distilbert-tokcls", "tiny-mpnet-tokcls", "tiny-modernbert-tokcls"])
+    @Test(arguments: ["tiny-roberta-tokcls", "tiny-distilbert-tokcls", "tiny-mpnet-tokcls", "tiny-modernbert-tokcls",
+                      "tiny-deberta-v3-tokcls"])
     func recognizerLogitsMatchPyTorch(fixture: String) throws {
         let (directory, reference) = try Self.fixture(fixture)
         let recognizer = try NamedEntityRecognizer(modelDirectory: directory, threads: 2)

@@ -176,6 +176,7 @@ extension ModelRegistry {
         "DistilBertForMaskedLM": loadDistilBertMaskedLanguageModel,
         "MPNetForMaskedLM": loadMPNetMaskedLanguageModel,
         "ModernBertForMaskedLM": loadModernBertMaskedLanguageModel,
+        "DebertaV2ForMaskedLM": loadDebertaV2MaskedLanguageModel,
     ]
 
     /// Every `architectures` value `loadMaskedLanguageModel` accepts, sorted.
@@ -318,6 +319,55 @@ extension ModelRegistry {
                 decoder, tied: head.tiesWordEmbeddings ? encoder.tokenEmbeddings.weight : nil,
                 biases: configuration.decoderBias ? [(decoder, "bias")] : [],
                 hiddenSize: configuration.hiddenSize, vocabularySize: configuration.vocabularySize))
+        try weights.finish()
+        return MaskedLanguageModel(encoder: encoder, head: languageHead, configuration: head)
+    }
+
+    /// `DebertaV2ForMaskedLM`: the encoder under `deberta.`, then one of transformers' two heads, as `legacy` says:
+    ///   legacy (the default)  `cls.predictions.transform` (dense hidden → embedding_size, `hidden_act`, LayerNorm)
+    ///                         and `cls.predictions.decoder` (tied to the word embeddings) + `cls.predictions.bias`;
+    ///   `legacy: false`       `lm_predictions.lm_head` (dense, `hidden_act`, LayerNorm, `bias`), always projecting
+    ///                         onto the word embeddings.
+    /// Microsoft's DeBERTa-v3 files hold `lm_predictions` without saying `legacy: false`; transformers then starts a
+    /// random `cls` head, Apus reads the head the file has.
+    private static func loadDebertaV2MaskedLanguageModel(directory: URL, configurationURL: URL,
+                                                         head: MaskedLanguageModelConfiguration,
+                                                         precision: Precision) throws -> MaskedLanguageModel {
+        let configuration = try DebertaV2Configuration.load(from: configurationURL)
+        guard let activation = Activation(huggingFaceName: configuration.hiddenActivation) else { // validated already
+            throw ModelError.unsupportedConfigurationValue(file: configurationURL.path, key: "hidden_act",
+                                                           value: configuration.hiddenActivation, supported: Activation.huggingFaceNames)
+        }
+        let weights = try WeightStore(directory: directory)
+        let encoder = try DebertaV2Model(configuration: configuration, weights: weights, precision: precision)
+        let hidden = configuration.hiddenSize, width = configuration.embeddingSize, vocabulary = configuration.vocabularySize
+        let wordEmbeddings = encoder.embeddings.wordEmbeddings.weight // [vocab, embedding_size]
+        let legacy = weights.contains("cls.predictions.transform.dense.weight")
+            || (configuration.legacyMaskedLanguageHead && !weights.contains("lm_predictions.lm_head.dense.weight"))
+        let languageHead: MaskedLanguageModelHead
+        if legacy {
+            let predictions = weights.scope("cls.predictions"), transform = predictions.scope("transform")
+            languageHead = MaskedLanguageModelHead(
+                transform: HeadTransform(dense: try Linear(transform, "dense", inFeatures: hidden, outFeatures: width),
+                                         nonlinearity: .activation(activation),
+                                         norm: try LayerNorm(transform, "LayerNorm", width: width, epsilon: configuration.layerNormEpsilon)),
+                decoder: try MaskedLanguageModelHead.decoder(
+                    predictions.scope("decoder"), tied: head.tiesWordEmbeddings ? wordEmbeddings : nil,
+                    biases: [(predictions, "bias"), (predictions.scope("decoder"), "bias")], hiddenSize: width, vocabularySize: vocabulary))
+        } else {
+            if width != hidden {
+                throw ModelError.invalidConfiguration(file: configurationURL.path, field: "embedding_size",
+                                                      reason: "\(width) differs from hidden_size \(hidden); lm_predictions.lm_head projects hidden states onto the word embeddings")
+            }
+            let lmHead = weights.scope("lm_predictions.lm_head")
+            languageHead = MaskedLanguageModelHead(
+                transform: HeadTransform(dense: try Linear(lmHead, "dense", inFeatures: hidden, outFeatures: hidden),
+                                         nonlinearity: .activation(activation),
+                                         norm: try LayerNorm(lmHead, "LayerNorm", width: hidden, epsilon: configuration.layerNormEpsilon)),
+                decoder: Linear(weight: wordEmbeddings, bias: try lmHead.tensor("bias", shape: [vocabulary])))
+        }
+        // The replaced-token-detection head of the pre-training checkpoints; transformers ignores it too.
+        weights.markUnused(prefix: "mask_predictions.")
         try weights.finish()
         return MaskedLanguageModel(encoder: encoder, head: languageHead, configuration: head)
     }

@@ -258,6 +258,7 @@ extension ModelRegistry {
         "DistilBertForSequenceClassification": loadDistilBertSequenceClassifier,
         "MPNetForSequenceClassification": loadMPNetSequenceClassifier,
         "ModernBertForSequenceClassification": loadModernBertSequenceClassifier,
+        "DebertaV2ForSequenceClassification": loadDebertaV2SequenceClassifier,
     ]
 
     /// Every `architectures` value `loadSequenceClassifier` accepts, sorted.
@@ -360,6 +361,34 @@ extension ModelRegistry {
             pooling: pooling,
             transform: try .modernBert(weights.scope("head"), configuration, source: configurationURL.path),
             classifier: try Linear(weights.root, "classifier", inFeatures: configuration.hiddenSize, outFeatures: head.labelCount))
+        try weights.finish()
+        return SequenceClassifier(encoder: encoder, head: classificationHead, configuration: head)
+    }
+
+    /// `DebertaV2ForSequenceClassification`: the encoder under `deberta.`, then `ContextPooler` (`pooler.dense` on
+    /// the first token → `pooler_hidden_act`) and `classifier`.
+    private static func loadDebertaV2SequenceClassifier(directory: URL, configurationURL: URL,
+                                                        head: SequenceClassificationConfiguration,
+                                                        precision: Precision) throws -> SequenceClassifier {
+        let configuration = try DebertaV2Configuration.load(from: configurationURL)
+        let hidden = configuration.hiddenSize
+        // The pooler reads the hidden state and the classifier reads the pooler (`output_dim` is hidden_size).
+        if configuration.poolerHiddenSize != hidden {
+            throw ModelError.invalidConfiguration(file: configurationURL.path, field: "pooler_hidden_size",
+                                                  reason: "\(configuration.poolerHiddenSize) differs from hidden_size \(hidden)")
+        }
+        guard let nonlinearity = HeadTransform.Nonlinearity(debertaName: configuration.poolerHiddenActivation) else {
+            throw ModelError.unsupportedConfigurationValue(file: configurationURL.path, key: "pooler_hidden_act",
+                                                           value: configuration.poolerHiddenActivation,
+                                                           supported: ["tanh"] + Activation.huggingFaceNames)
+        }
+        let weights = try WeightStore(directory: directory)
+        let encoder = try DebertaV2Model(configuration: configuration, weights: weights, precision: precision)
+        let classificationHead = SequenceClassificationHead(
+            pooling: .firstToken,
+            transform: HeadTransform(dense: try Linear(weights.scope("pooler"), "dense", inFeatures: hidden, outFeatures: hidden),
+                                     nonlinearity: nonlinearity),
+            classifier: try Linear(weights.root, "classifier", inFeatures: hidden, outFeatures: head.labelCount))
         try weights.finish()
         return SequenceClassifier(encoder: encoder, head: classificationHead, configuration: head)
     }

@@ -128,6 +128,7 @@ extension ModelRegistry {
         "DistilBertForTokenClassification": loadDistilBertTokenClassifier,
         "MPNetForTokenClassification": loadMPNetTokenClassifier,
         "ModernBertForTokenClassification": loadModernBertTokenClassifier,
+        "DebertaV2ForTokenClassification": loadDebertaV2TokenClassifier,
     ]
 
     /// Every `architectures` value `loadTokenClassifier` accepts, sorted.
@@ -213,6 +214,18 @@ extension ModelRegistry {
         let tokenHead = TokenClassificationHead(
             transform: try .modernBert(weights.scope("head"), configuration, source: configurationURL.path),
             classifier: try Linear(weights.root, "classifier", inFeatures: configuration.hiddenSize, outFeatures: head.labelCount))
+        try weights.finish()
+        return TokenClassifier(encoder: encoder, head: tokenHead, configuration: head)
+    }
+
+    /// `DebertaV2ForTokenClassification`: the encoder under `deberta.`, then `classifier`.
+    private static func loadDebertaV2TokenClassifier(directory: URL, configurationURL: URL,
+                                                     head: TokenClassificationConfiguration,
+                                                     precision: Precision) throws -> TokenClassifier {
+        let configuration = try DebertaV2Configuration.load(from: configurationURL)
+        let weights = try WeightStore(directory: directory)
+        let encoder = try DebertaV2Model(configuration: configuration, weights: weights, precision: precision)
+        let tokenHead = try TokenClassificationHead(task: weights.root, hiddenSize: configuration.hiddenSize, labelCount: head.labelCount)
         try weights.finish()
         return TokenClassifier(encoder: encoder, head: tokenHead, configuration: head)
     }

@@ -39,7 +39,8 @@ struct BertSteadyStateTests {
     }
 
     @Test(.enabled(if: apus_allocation_counting_supported() == 1, "counting needs glibc's malloc entry points"),
-          arguments: ["tiny-bert-gelu", "tiny-bert-gelu_new", "tiny-bert-relu", "tiny-roberta", "tiny-xlm-roberta", "tiny-distilbert", "tiny-modernbert", "tiny-mpnet", "tiny-electra", "tiny-albert"])
+          arguments: ["tiny-bert-gelu", "tiny-bert-gelu_new", "tiny-bert-relu", "tiny-roberta", "tiny-xlm-roberta", "tiny-distilbert", "tiny-modernbert", "tiny-mpnet", "tiny-electra", "tiny-albert",
+                      "tiny-deberta-v3", "tiny-deberta-v2", "tiny-nomic-bert"])
     func forwardPassAllocatesNothingOnceWarm(fixture: String) throws {
         let directory = BertModelTests.fixtures.appendingPathComponent(fixture)
         let model = try ModelRegistry.loadEncoder(directory: directory)

@@ -3,8 +3,9 @@ import Foundation
 import Testing
 @testable import ApusModels
 
-/// Sequence-classification, token-classification and masked-LM heads of RoBERTa, DistilBERT, MPNet and ModernBERT against PyTorch on tiny
-/// random checkpoints (scripts/make_tiny_family_head_fixtures.py): logits one text at a time and packed, on 1 and
+/// Sequence-classification, token-classification and masked-LM heads of RoBERTa, DistilBERT, MPNet, ModernBERT and
+/// DeBERTa-v3 against PyTorch on tiny random checkpoints (scripts/make_tiny_family_head_fixtures.py,
+/// scripts/make_tiny_deberta_fixtures.py): logits one text at a time and packed, on 1 and
 /// 2 threads; the same checkpoints still load as bare encoders.
 struct FamilyHeadTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -36,7 +37,7 @@ struct FamilyHeadTests {
         try TokenBatch(sequences: cases.map { ($0.ids, [Int](repeating: 0, count: $0.ids.count)) })
     }
 
-    @Test(arguments: ["roberta", "distilbert", "mpnet", "modernbert", "modernbert-mean"])
+    @Test(arguments: ["roberta", "distilbert", "mpnet", "modernbert", "modernbert-mean", "deberta-v3"])
     func sequenceLogitsMatchPyTorch(family: String) throws {
         let (directory, reference) = try Self.load("tiny-\(family)-seqcls")
         let classifier = try ModelRegistry.loadSequenceClassifier(directory: directory)
@@ -58,7 +59,7 @@ struct FamilyHeadTests {
         }
     }
 
-    @Test(arguments: ["roberta", "distilbert", "mpnet", "modernbert"])
+    @Test(arguments: ["roberta", "distilbert", "mpnet", "modernbert", "deberta-v3"])
     func tokenLogitsMatchPyTorch(family: String) throws {
         let (directory, reference) = try Self.load("tiny-\(family)-tokcls")
         let tagger = try ModelRegistry.loadTokenClassifier(directory: directory)
@@ -78,7 +79,8 @@ struct FamilyHeadTests {
         }
     }
 
-    @Test(arguments: ["roberta", "distilbert", "mpnet", "modernbert"])
+    /// `deberta-v3` has the legacy `cls.predictions` head, `deberta-v3-lm-head` the `lm_predictions.lm_head` one.
+    @Test(arguments: ["roberta", "distilbert", "mpnet", "modernbert", "deberta-v3", "deberta-v3-lm-head"])
     func maskedLanguageLogitsMatchPyTorch(family: String) throws {
         let (directory, reference) = try Self.load("tiny-\(family)-mlm")
         let model = try ModelRegistry.loadMaskedLanguageModel(directory: directory)
@@ -107,7 +109,8 @@ struct FamilyHeadTests {
 
     /// The encoders declare head prefixes unused, so a task checkpoint still loads strictly as a bare encoder.
     @Test(arguments: ["roberta-seqcls", "distilbert-tokcls", "mpnet-seqcls", "modernbert-seqcls", "modernbert-tokcls",
-                      "roberta-mlm", "distilbert-mlm", "mpnet-mlm", "modernbert-mlm"])
+                      "roberta-mlm", "distilbert-mlm", "mpnet-mlm", "modernbert-mlm", "deberta-v3-seqcls", "deberta-v3-tokcls",
+                      "deberta-v3-mlm", "deberta-v3-lm-head-mlm"])
     func taskCheckpointLoadsAsEncoder(name: String) throws {
         let encoder = try ModelRegistry.loadEncoder(directory: Self.fixtures.appendingPathComponent("tiny-\(name)"))
         #expect(encoder.hiddenSize == 32)
