@@ -8,6 +8,7 @@ Writes into Tests/Fixtures/tokenizers/pretokenizers/:
                               \\p{S} \\p{Z} \\p{C}, \\s \\w \\d \\h, \\p{Alpha}, .), the scalars it matches, as
                               [first, last] code point ranges: a Split pre-tokenizer with the pattern `X+` over one
                               string holding every scalar in order.
+                              Also `digits_numeric`: the scalars the Digits pre-tokenizer treats as numeric.
   regex-matches.json          for each pattern in PATTERNS, the non-empty matches (flattened [start0, end0, ...] in
                               scalars; for the GPT-2 and Llama 3 patterns, whose matches tile the text, only the
                               ends) on the texts, or Oniguruma's error; for the nullable patterns Replace(pattern,
@@ -121,6 +122,13 @@ def write_unicode_classes():
         for _, (start, end) in split.pre_tokenize_str(everything):
             members.extend(scalars[start:end])
         result["classes"][pattern] = ranges(members)
+    # Rust's char::is_numeric, as the Digits pre-tokenizer sees it: its contiguous pieces alternate between runs of
+    # non-numeric and numeric scalars, starting with U+0000 (not numeric).
+    numeric = []
+    for index, (_, (start, end)) in enumerate(pre_tokenizers.Digits(individual_digits=False).pre_tokenize_str(everything)):
+        if index % 2 == 1:
+            numeric.extend(scalars[start:end])
+    result["digits_numeric"] = ranges(numeric)
     return write("regex-unicode-classes.json", result)
 
 
