@@ -84,7 +84,7 @@ import Testing
             try TokenizerRegex("ab\\k<x>")
         }
         #expect(throws: RegexSyntaxError.self) { try TokenizerRegex("[[:alpha:]]") }
-        #expect(throws: RegexSyntaxError.self) { try TokenizerRegex("\\p{Greek}") }
+        #expect(throws: RegexSyntaxError.self, "a script outside RegexScriptTable") { try TokenizerRegex("\\p{Ogham}") }
         #expect(throws: RegexSyntaxError.self) { try TokenizerRegex("(?<=a+)b") }
         #expect(throws: RegexSyntaxError.self) { try TokenizerRegex("[a") }
         let error = RegexSyntaxError(pattern: "x(", position: 1, problem: "end pattern with unmatched parenthesis")
