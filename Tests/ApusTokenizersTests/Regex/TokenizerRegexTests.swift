@@ -87,6 +87,9 @@ import Testing
         #expect(throws: RegexSyntaxError.self, "a script outside RegexScriptTable") { try TokenizerRegex("\\p{Ogham}") }
         #expect(throws: RegexSyntaxError.self) { try TokenizerRegex("(?<=a+)b") }
         #expect(throws: RegexSyntaxError.self) { try TokenizerRegex("[a") }
+        #expect(throws: RegexSyntaxError.self, "nesting is bounded") { try TokenizerRegex(String(repeating: "(", count: 5000)) }
+        #expect(throws: RegexSyntaxError.self, "nesting is bounded") { try TokenizerRegex(String(repeating: "[", count: 5000)) }
+        #expect(throws: RegexSyntaxError.self, "expansion is bounded") { try TokenizerRegex("(?:(?:ab){1000}){1000}") }
         let error = RegexSyntaxError(pattern: "x(", position: 1, problem: "end pattern with unmatched parenthesis")
         #expect(error.description == "regex \"x(\" at position 1: end pattern with unmatched parenthesis")
     }
