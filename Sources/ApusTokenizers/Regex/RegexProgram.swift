@@ -248,6 +248,10 @@ extension RegexProgram {
         }
     }
 
+    /// Backtracks allowed for one attempt, Oniguruma's default `retry_limit_in_match`: past it a pathological
+    /// pattern (`(a+)+b` on a long run of a's) gives up — no match here — instead of running for hours.
+    static let backtrackLimit = 10_000_000
+
     /// The end of a match of the instructions from `start` beginning at `position`, or nil. `searchStart` is
     /// where the search began (`\G`); `lookbehindEnd` is where a lookbehind body must end.
     func execute(from start: Int, at position: Int, in text: UnsafeBufferPointer<Unicode.Scalar>, searchStart: Int,
@@ -256,6 +260,7 @@ extension RegexProgram {
         defer { scratch.frames.removeSubrange(base...) }
         var pc = start
         var position = position
+        var backtracks = 0
         let count = text.count
         return instructions.withUnsafeBufferPointer { program -> Int? in
             while true {
@@ -323,6 +328,8 @@ extension RegexProgram {
                     return position
                 }
                 guard failed else { continue }
+                backtracks += 1
+                if backtracks > Self.backtrackLimit { return nil }
                 // Backtrack to the most recent alternative.
                 var resumed = false
                 while scratch.frames.count > base {

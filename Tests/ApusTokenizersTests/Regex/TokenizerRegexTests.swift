@@ -108,5 +108,6 @@ import Testing
         #expect(try matches(".", "a\nb") == ["a", "b"])
         #expect(try matches("a{2,1}", "aaaaa") == ["aa", "aa", "a"], "Oniguruma: a reversed interval is possessive")
         #expect(try matches("(a|)*b", "aab") == ["aab"], "a loop whose body matches empty ends")
+        #expect(try matches("(?:a|a)+b", String(repeating: "a", count: 24)).isEmpty, "exponential backtracking is cut off")
     }
 }
