@@ -22,9 +22,9 @@ enum RegexUnicodeData {
     private static let latin1WordFlag: UInt16 = 1 << 8
     private static let categoryBits: UInt16 = 0x1F
 
-    /// Records of planes 0–3 (every script and CJK ideograph), computed once; planes above are computed on
-    /// each call.
-    private static let cachedCount: UInt32 = 0x40000
+    /// Records of the Basic Multilingual Plane, computed once (about 25 ms); other planes (emoji, rare CJK) are
+    /// computed on each call, which costs more per scalar than building a larger cache at first use would save.
+    private static let cachedCount: UInt32 = 0x10000
     private static let cachedRecords: [UInt16] = (0..<cachedCount).map(computeRecord)
 
     @inline(__always)
@@ -69,7 +69,18 @@ enum RegexUnicodeData {
         case .hexDigit: return (0x30...0x39).contains(value) || (0x41...0x46).contains(value) || (0x61...0x66).contains(value)
         case .any: return true
         case .assigned: return record(value) & categoryBits != UInt16(Category.Cn.rawValue)
+        case .script(let ranges): return inRanges(value, ranges)
         }
+    }
+
+    /// Whether `value` lies in one of the sorted [first, last] pairs of `ranges`.
+    static func inRanges(_ value: UInt32, _ ranges: [UInt32]) -> Bool {
+        var low = 0, high = ranges.count / 2
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle * 2 + 1] < value { low = middle + 1 } else { high = middle }
+        }
+        return low < ranges.count / 2 && ranges[low * 2] <= value
     }
 
     private static func category(_ category: Unicode.GeneralCategory) -> Category {
