@@ -484,7 +484,8 @@ struct TemplateParser {
     private mutating func parsePostfix(_ base: Expression) throws(ChatTemplateError) -> Expression {
         var expression = base
         while true {
-            let location = location(current)
+            // A failing `a.b[c](d)` is reported at the start of the chain.
+            let location = base.location
             if skipSymbol(".") {
                 switch current.kind {
                 case .name(let name):
