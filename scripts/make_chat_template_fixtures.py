@@ -220,6 +220,7 @@ SNIPPETS = [
     ("undefined_printing", "[{{ nothing }}] [{{ nothing.attribute if nothing is defined else 'skip' }}] [{{ d.missing }}] {{ nothing|length }} {% for x in nothing %}never{% endfor %}done", {"d": {}}),
     ("whitespace_mixture", "{%- for m in ['a', 'b'] %}\n  {{- m }}\n  {%- if not loop.last %}, {% endif %}\n{%- endfor %}\nend", {}),
     ("generation_tag", "{% generation %}assistant text{% endgeneration %}", {}),
+    ("context_defaults", "{{ tools is defined }} {{ tools is none }} {{ documents is none }} {{ add_generation_prompt }} {{ messages }} {{ bos_token is defined }}", {}),
     ("special_tokens_flow", "{{ bos_token }}x{{ eos_token }}", {"bos_token": "<s>", "eos_token": "</s>"}),
     ("unicode_content", "{{ s|upper }} {{ s|length }} {{ s[::-1] }} {{ s|tojson }} {{ s.title() }}", {"s": "straße ﬁ ǆ café 😀"}),
     ("error_raise_exception", "{{ raise_exception('Roles must alternate: ' ~ 3) }}", {}),

@@ -42,8 +42,8 @@ public struct ChatTemplate: Sendable {
         for (name, token) in specialTokens { context[name] = .string(token) }
         for (name, value) in extraContext { context[name] = Value(value) }
         context["messages"] = .list(messages.map { Value(aliasingReasoning($0.templateValue)) })
-        context["tools"] = tools.map { .list($0.map(Value.init)) } ?? .none
-        context["documents"] = documents.map { .list($0.map(Value.init)) } ?? .none
+        context["tools"] = tools.map { .list($0.map(Value.init)) } ?? Value.none
+        context["documents"] = documents.map { .list($0.map(Value.init)) } ?? Value.none
         context["add_generation_prompt"] = .boolean(addGenerationPrompt)
         let globals = TemplateScope(parent: nil, variables: ChatTemplate.globals(now: now))
         let scope = TemplateScope(parent: TemplateScope(parent: globals, variables: context))
