@@ -157,7 +157,12 @@ struct BPE: TokenizationModel, JSONDecodableStage {
             return [ModelToken(id: Int(id), value: tokenById[Int(id)] ?? "", range: 0..<word.count)]
         }
         if let cached = cache.tokens(for: word) { return cached }
-        let tokens = tokens(of: mergedWord(word), in: word)
+        // Byte fallback can turn one scalar into its prefixed, suffixed bytes.
+        let symbolsPerScalar = byteIds == nil ? 1 : 4 + (continuingSubwordPrefix?.utf8.count ?? 0) + (endOfWordSuffix?.utf8.count ?? 0)
+        let tokens = BPEWord.withBuffers(capacity: word.count * symbolsPerScalar) { symbols in
+            merge(word, into: &symbols)
+            return self.tokens(of: symbols, in: word)
+        }
         cache.store(tokens, for: word)
         return tokens
     }
@@ -169,8 +174,7 @@ struct BPE: TokenizationModel, JSONDecodableStage {
     }
 
     /// The word's initial symbols (`merge_word`), merged.
-    private func mergedWord(_ word: [Unicode.Scalar]) -> BPEWord {
-        var symbols = BPEWord(capacity: word.count)
+    private func merge(_ word: [Unicode.Scalar], into symbols: inout BPEWord) {
         var pendingUnknown: (id: Int32, byteLength: Int)?
         for (index, scalar) in word.enumerated() {
             let byteLength = UTF8.width(scalar)
@@ -200,7 +204,6 @@ struct BPE: TokenizationModel, JSONDecodableStage {
         }
         if let unknown = pendingUnknown { symbols.append(id: unknown.id, byteLength: unknown.byteLength) }
         symbols.mergeAll(merges)
-        return symbols
     }
 
     /// The `<0xNN>` ids of the looked-up string's bytes (prefix and suffix included, as model.rs does), or nil
@@ -222,6 +225,7 @@ struct BPE: TokenizationModel, JSONDecodableStage {
     /// their first and last byte.
     private func tokens(of word: BPEWord, in scalars: [Unicode.Scalar]) -> [ModelToken] {
         var tokens: [ModelToken] = []
+        tokens.reserveCapacity(word.count)
         var byteOffset = 0
         var scalarIndex = 0, scalarByteStart = 0
         func scalar(containing byte: Int) -> Int {
