@@ -55,6 +55,16 @@ O200K = (r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}
          r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|"
          r"\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+")
 
+# DeepSeek V3's three Splits (the third has literal CR and LF characters, as its tokenizer.json writes them), and
+# other patterns real files use: Falcon's punctuation split, BLOOM's, a possessive Qwen-style variant.
+DEEPSEEK_DIGITS = r"\p{N}{1,3}"
+DEEPSEEK_CJK = "[一-龥\u3040-ゟ゠-ヿ]+"
+DEEPSEEK_MAIN = ("[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+|"
+                 " ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+")
+FALCON_PUNCTUATION = r"[\p{P}\$\+<=>\^~\|`]+"
+BLOOM = r" ?[^(\s|[.,!?…。，、।۔،])]+"
+POSSESSIVE = r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"
+
 EXTRA_TEXTS = [
     "", " ", "  ", "a  b", "a   b", "a \t b", "a\t\tb", "a\n\nb", "a \n b", "\r\n", "a\r\nb", "a\r\n\r\nb", " \r\n ",
     "x \n\n y", "end   ", "   start", "\t", "\u00a0\u00a0x", "x\u3000y", "a\u2028b", "a\u0085b",
@@ -67,7 +77,7 @@ EXTRA_TEXTS = [
 ]
 
 PATTERNS = [
-    GPT2, LLAMA3, QWEN2, O200K,
+    GPT2, LLAMA3, QWEN2, O200K, DEEPSEEK_DIGITS, DEEPSEEK_CJK, DEEPSEEK_MAIN, FALCON_PUNCTUATION, BLOOM, POSSESSIVE,
     r"\s+", r" ", r"[\p{P}\p{S}]", r"\p{N}", r"\d+", r"\w+|[^\w\s]+", r"\p{L}+", r"[^\s\p{L}\p{N}]+",
     r"(?i:hello|the)", r"(?i)[a-c]+", r"\bthe\b", r"^\s*\w", r"\w+$", r"(?<=\s)\w+", r"(?<!\w)\d",
     r"a.c", r"\p{Lu}\p{Ll}+", r"[A-Za-z]{2,4}", r"\d{1,3}(?=(?:\d{3})+(?!\d))", r"\s+?x", r"(?>a+)b", r"a*+a",
@@ -157,9 +167,12 @@ PRE_TOKENIZERS = [
     ("gpt2", P.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True), True),
     ("roberta", P.ByteLevel(add_prefix_space=True, trim_offsets=True, use_regex=True), False),
     ("llama3", P.Sequence([P.Split(Regex(LLAMA3), "isolated", invert=False),
-                           P.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=False)]), True),
+                           P.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=False)]), False),
     ("qwen2", P.Sequence([P.Split(Regex(QWEN2), "isolated", invert=False),
                           P.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)]), False),
+    ("deepseek-v3", P.Sequence([P.Split(Regex(DEEPSEEK_DIGITS), "isolated"), P.Split(Regex(DEEPSEEK_CJK), "isolated"),
+                                P.Split(Regex(DEEPSEEK_MAIN), "isolated"),
+                                P.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=False)]), False),
     ("digits-then-bytelevel", P.Sequence([P.Digits(individual_digits=True),
                                           P.ByteLevel(add_prefix_space=False, use_regex=True)]), False),
     ("bytelevel-no-regex-prefix", P.ByteLevel(add_prefix_space=True, use_regex=False), False),

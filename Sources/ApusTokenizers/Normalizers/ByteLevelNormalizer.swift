@@ -9,6 +9,6 @@ struct ByteLevelNormalizer: Normalizer, JSONDecodableStage {
     init(json: JSONObject) throws {}
 
     func normalize(_ text: inout NormalizedText) {
-        text = ByteLevelPreTokenizer.mapBytes(text)
+        text = ByteLevelPreTokenizer.mapBytes(text, in: 0..<text.count)
     }
 }

@@ -42,20 +42,35 @@ struct ByteLevelPreTokenizer: PreTokenizer, JSONDecodableStage {
             // after it, so both align with the first scalar.
             text = NormalizedText(scalars: [" "] + text.scalars, alignments: [text.alignments[0]] + text.alignments)
         }
-        let words = useRegex ? SplitDelimiterBehavior.isolated.split(text, pieces: Self.splitPattern.pieces(in: text.scalars)) : [text]
-        return words.compactMap { $0.isEmpty ? nil : Self.mapBytes($0) }
+        guard useRegex else { return text.isEmpty ? [] : [Self.mapBytes(text, in: 0..<text.count)] }
+        // The split pattern's matches cover the text (it matches at every position), so each match is a word.
+        var words: [NormalizedText] = []
+        text.scalars.withUnsafeBufferPointer { scalars in
+            Self.splitPattern.forEachMatch(in: scalars) { words.append(Self.mapBytes(text, in: $0)) }
+        }
+        return words
     }
 
-    /// `word` with every scalar replaced by the alphabet scalars of its UTF-8 bytes, each aligned as the scalar was.
-    static func mapBytes(_ word: NormalizedText) -> NormalizedText {
-        var mapped = word
-        if word.scalars.allSatisfy({ $0.value < 0x80 }) {
-            mapped.map { ByteLevelAlphabet.scalar(for: UInt8($0.value)) }
-            return mapped
+    /// Scalars `range` of `text` with every scalar replaced by the alphabet scalars of its UTF-8 bytes, each
+    /// aligned as the scalar was (tokenizers' `transform` with the extra bytes as additions).
+    static func mapBytes(_ text: NormalizedText, in range: Range<Int>) -> NormalizedText {
+        var scalars: [Unicode.Scalar] = []
+        var alignments: [Range<Int>] = []
+        scalars.reserveCapacity(range.count)
+        alignments.reserveCapacity(range.count)
+        for index in range {
+            let scalar = text.scalars[index]
+            let alignment = text.alignments[index]
+            if scalar.value < 0x80 {
+                scalars.append(ByteLevelAlphabet.scalar(for: UInt8(truncatingIfNeeded: scalar.value)))
+                alignments.append(alignment)
+            } else {
+                Unicode.UTF8.encode(scalar) { byte in
+                    scalars.append(ByteLevelAlphabet.scalar(for: byte))
+                    alignments.append(alignment)
+                }
+            }
         }
-        mapped.rewrite { scalar, emit in
-            Unicode.UTF8.encode(scalar) { emit(ByteLevelAlphabet.scalar(for: $0)) }
-        }
-        return mapped
+        return NormalizedText(scalars: scalars, alignments: alignments)
     }
 }

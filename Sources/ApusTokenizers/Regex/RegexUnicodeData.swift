@@ -22,9 +22,9 @@ enum RegexUnicodeData {
     private static let latin1WordFlag: UInt16 = 1 << 8
     private static let categoryBits: UInt16 = 0x1F
 
-    /// Records of planes 0–3 (every script and CJK ideograph), computed once; planes above are computed on
-    /// each call.
-    private static let cachedCount: UInt32 = 0x40000
+    /// Records of the Basic Multilingual Plane, computed once (about 25 ms); other planes (emoji, rare CJK) are
+    /// computed on each call, which costs more per scalar than building a larger cache at first use would save.
+    private static let cachedCount: UInt32 = 0x10000
     private static let cachedRecords: [UInt16] = (0..<cachedCount).map(computeRecord)
 
     @inline(__always)
