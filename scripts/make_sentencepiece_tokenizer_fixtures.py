@@ -12,20 +12,24 @@ Tests/Fixtures/texts/parity-texts.jsonl and converts it with transformers' conve
       t5-converted, albert-converted, camembert-converted
                       what transformers' converters write today (Precompiled or NFKD/Lowercase, Strip, Replace with
                       a regex, Metaspace); these need the Replace normalizer
-      unigram-trained tokenizers' UnigramTrainer (byte_fallback with <0xNN> tokens, Metaspace prepend_scheme
-                      "first" and split false, an added token in the middle of texts)
+      unigram-trained tokenizers' UnigramTrainer, then byte_fallback with the 256 <0xNN> tokens added, Metaspace
+                      prepend_scheme "first" and split false, and an added <mask> (EXTRA_TEXTS puts it mid-text)
   <name>.reference.jsonl  one line per parity text (plus EXTRA_TEXTS): ids, tokens, offsets (flattened
-                      [start0, end0, ...]; tokens only here, elsewhere ids and offsets), decode with and without special
-                      tokens. For xlm-roberta and unigram-trained (the *-converted ones have only that), also: for every PAIR_EVERY-th text the
-                      pair (text i, text i+1) with type ids and special-tokens mask; for every STRIDE_EVERY-th text of at most STRIDE_TEXT_LIMIT scalars
-                      truncation to STRIDE_LENGTH with stride STRIDE and the overflowing windows (for every
-                      STRIDED_PAIR_EVERY-th, paired with a next text of at most STRIDE_PAIR_LIMIT scalars, too). The last lines
-                      ("batch") are padded batches: to the longest, fixed length, pad_to_multiple_of, left side.
-  normalizer-scalars.json for every Unicode scalar (surrogates and Hangul syllables left out), the scalars NFC,
-                      NFKC, NFKD and the xlm-roberta Precompiled normalizer give where they differ from the scalar:
+                      [start0, end0, ...]) and decode() without special tokens; decode() with them and the
+                      special-tokens mask for every DECODE_WITH_SPECIAL_EVERY-th text. For xlm-roberta and
+                      unigram-trained (not the *-converted ones), also, with ids, offsets, type ids and masks:
+                      - for every PAIR_EVERY-th text, the pair (text i, text i+1);
+                      - for every STRIDE_EVERY-th text of at most STRIDE_TEXT_LIMIT scalars, truncation to
+                        STRIDE_LENGTH with stride STRIDE and its overflowing windows; for every STRIDED_PAIR_EVERY-th,
+                        the same for the pair with text i+1 when that has at most STRIDE_PAIR_LIMIT scalars;
+                      - last lines ("batch"): texts 10-15 alone and paired with texts 20-25, padded to the longest,
+                        to a fixed length, to a multiple of 8, and on the left.
+  normalizer-scalars.json for every Unicode scalar (surrogates and Hangul syllables left out), what NFC, NFKC, NFKD
+                      and xlm-roberta's Precompiled normalizer make of it alone, where that differs from the scalar:
                       entries [scalar, result scalars...].
-  normalizer-offsets.jsonl for each parity text of at most OFFSETS_TEXT_LIMIT scalars that it changes, and each of NFC, NFKC, NFKD, Precompiled, Strip, Prepend: the
-                      normalized text and, per normalized scalar, its original offsets (flattened).
+  normalizer-offsets.jsonl for NFC, NFKC, NFKD, NFD, Precompiled, Strip (both sides, left) and Prepend, and each text
+                      of at most OFFSETS_TEXT_LIMIT scalars the normalizer changes: the normalized text and each
+                      normalized scalar's original offsets (flattened).
 
 Run with the dev venv (sentencepiece, transformers, tokenizers):
   /work/venv-dev/bin/python scripts/make_sentencepiece_tokenizer_fixtures.py
