@@ -23,7 +23,10 @@
 /// Offsets: tokenizers counts a token's extent in UTF-8 bytes of the word, in the order the symbols were made,
 /// and maps any byte of a scalar to the whole scalar; `tokens(of:)` does the same in scalars, so a byte-fallback
 /// token covers the whole scalar it is a byte of.
-struct BPE: TokenizationModel, JSONDecodableStage {
+///
+/// A class, not a struct: the model is reached through `any TokenizationModel` and captured by the merge
+/// closure for every word, and copying a struct of a dozen tables retained each of them every time.
+final class BPE: TokenizationModel, JSONDecodableStage {
     static let jsonType = "BPE"
 
     /// Token → id (the `vocab` map; a repeated key keeps its last id, as serde_json does).

@@ -35,12 +35,24 @@ final class WordCache: @unchecked Sendable {
         return hash == .max ? 0 : hash // UInt64.max marks empty slots
     }
 
+    /// Whether two words hold the same scalars, compared as memory (`==` on arrays goes element by element).
+    @inline(__always)
+    private static func equal(_ first: [Unicode.Scalar], _ second: [Unicode.Scalar]) -> Bool {
+        guard first.count == second.count else { return false }
+        return first.withUnsafeBytes { a in
+            second.withUnsafeBytes { b in
+                guard let left = a.baseAddress, let right = b.baseAddress else { return a.count == b.count }
+                return memcmp(left, right, a.count) == 0
+            }
+        }
+    }
+
     /// The cached tokens of `word`, if any.
     func tokens(for word: [Unicode.Scalar]) -> [ModelToken]? {
         let key = Self.hash(word)
         lock.lock()
         defer { lock.unlock() }
-        guard let index = slots[key], words[Int(index)] == word else { return nil }
+        guard let index = slots[key], Self.equal(words[Int(index)], word) else { return nil }
         return tokens[Int(index)]
     }
 
