@@ -6,8 +6,8 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure embedding throughput and latency, or matrix-product speed against the machine's peak.",
-        subcommands: [BenchEmbedCommand.self, BenchMatmulCommand.self, BenchPackingCommand.self]
+        abstract: "Measure embedding throughput and latency, matrix-product speed against the machine's peak, or tokenizer throughput.",
+        subcommands: [BenchEmbedCommand.self, BenchMatmulCommand.self, BenchPackingCommand.self, BenchTokenizeCommand.self]
     )
 }
 

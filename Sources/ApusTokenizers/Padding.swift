@@ -1,5 +1,12 @@
-/// tokenizer.json's `padding` section, parsed and exposed (`Tokenizer.configuredPadding`) but never applied by
-/// `encode`: the pipelines decide how to batch.
+/// How to pad encodings to a common length, as Hugging Face `tokenizers` does (tokenizers/src/utils/padding.rs):
+/// pass it to `Tokenizer.encodeBatch(_:padding:)` or call `pad(_:)`. tokenizer.json's own `padding` section is
+/// parsed into one (`Tokenizer.configuredPadding`) but never applied implicitly: the pipelines decide how to batch.
+///
+/// ```swift
+/// let batch = tokenizer.encodeBatch(["a short text", "a somewhat longer text"],
+///                                   padding: Padding(padToMultipleOf: 8, padId: 1, padToken: "<pad>"))
+/// batch[0].attentionMask   // [1, 1, 1, 1, 1, 0, 0, 0]
+/// ```
 ///
 /// ```json
 /// {"strategy": {"Fixed": 128}, "direction": "Right", "pad_to_multiple_of": null, "pad_id": 0, "pad_type_id": 0, "pad_token": "[PAD]"}
@@ -39,6 +46,28 @@ public struct Padding: Sendable, Equatable {
         self.padId = padId
         self.padTypeId = padTypeId
         self.padToken = padToken
+    }
+
+    /// The length `encodings` are padded to: the fixed length or the longest of them, rounded up to a multiple
+    /// of `padToMultipleOf` when that is set and non-zero.
+    public func paddedLength(of encodings: [Encoding]) -> Int {
+        var length = switch strategy {
+        case .fixed(let length): length
+        case .batchLongest: encodings.map(\.count).max() ?? 0
+        }
+        if let multiple = padToMultipleOf, multiple > 0, length % multiple > 0 {
+            length += multiple - length % multiple
+        }
+        return length
+    }
+
+    /// Pads every encoding (and its overflowing windows) to `paddedLength(of:)` (tokenizers' `pad_encodings`).
+    public func pad(_ encodings: inout [Encoding]) {
+        guard !encodings.isEmpty else { return }
+        let length = paddedLength(of: encodings)
+        for index in encodings.indices {
+            encodings[index].pad(to: length, padId: padId, padTypeId: padTypeId, padToken: padToken, direction: direction)
+        }
     }
 
     /// Reads tokenizer.json's `padding` section; missing fields take tokenizers' defaults.

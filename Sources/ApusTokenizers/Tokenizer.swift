@@ -15,7 +15,7 @@ import Foundation
 ///
 /// The file's own `truncation` and `padding` sections are parsed and exposed (`configuredTruncation`,
 /// `configuredPadding`) but never applied implicitly: `encode` truncates only when the caller passes a
-/// `Truncation` and never pads. The pipelines decide (sentence-transformers, for one, truncates to the model's
+/// `Truncation`, and only `encodeBatch(_:padding:)` pads. The pipelines decide (sentence-transformers, for one, truncates to the model's
 /// `max_seq_length`, not to the file's setting).
 public final class Tokenizer: Sendable {
     /// Where the tokenizer was read from, for messages.
@@ -124,8 +124,9 @@ public final class Tokenizer: Sendable {
     /// - Parameters:
     ///   - addSpecialTokens: add the post-processor's special tokens (`[CLS]`, `[SEP]`); when false the
     ///     template still orders the sequences and sets their type ids.
-    ///   - truncation: shorten to `truncation.maxLength` tokens, special tokens included; nil keeps every token
-    ///     (the file's own `truncation` section is not applied — see `configuredTruncation`).
+    ///   - truncation: shorten to `truncation.maxLength` tokens, special tokens included, the rest going to
+    ///     `overflowing` windows; nil keeps every token (the file's own `truncation` section is not applied — see
+    ///     `configuredTruncation`).
     public func encode(_ text: String, pair: String? = nil, addSpecialTokens: Bool = true, truncation: Truncation? = nil) -> Encoding {
         var first = encodeSequence(text, typeId: 0)
         var second = pair.map { encodeSequence($0, typeId: 1) }
@@ -141,24 +142,45 @@ public final class Tokenizer: Sendable {
         return postProcessor.process(first, second, addSpecialTokens: addSpecialTokens)
     }
 
-    /// `encode` for each text, in order; texts are spread over the available cores.
-    public func encodeBatch(_ texts: [String], addSpecialTokens: Bool = true, truncation: Truncation? = nil) -> [Encoding] {
+    /// `encode` for each text, in order, then `padding` over the batch when given (Python's `encode_batch` with
+    /// padding enabled); texts are spread over the available cores.
+    public func encodeBatch(_ texts: [String], addSpecialTokens: Bool = true, truncation: Truncation? = nil,
+                            padding: Padding? = nil) -> [Encoding] {
+        encodeBatch(texts.map { ($0, nil) }, addSpecialTokens: addSpecialTokens, truncation: truncation, padding: padding)
+    }
+
+    /// `encode(_:pair:)` for each pair, in order, then `padding` over the batch when given.
+    public func encodeBatch(_ pairs: [(String, String)], addSpecialTokens: Bool = true, truncation: Truncation? = nil,
+                            padding: Padding? = nil) -> [Encoding] {
+        encodeBatch(pairs.map { ($0.0, Optional($0.1)) }, addSpecialTokens: addSpecialTokens, truncation: truncation, padding: padding)
+    }
+
+    private func encodeBatch(_ inputs: [(String, String?)], addSpecialTokens: Bool, truncation: Truncation?, padding: Padding?) -> [Encoding] {
         let minimumTextsPerTask = 16
-        let taskCount = min(ProcessInfo.processInfo.activeProcessorCount, texts.count / minimumTextsPerTask)
-        guard taskCount > 1 else {
-            return texts.map { encode($0, addSpecialTokens: addSpecialTokens, truncation: truncation) }
-        }
-        let results = ResultSlots<Encoding>(count: texts.count)
-        DispatchQueue.concurrentPerform(iterations: taskCount) { task in
-            for index in stride(from: task, to: texts.count, by: taskCount) {
-                results.store(encode(texts[index], addSpecialTokens: addSpecialTokens, truncation: truncation), at: index)
+        let taskCount = min(ProcessInfo.processInfo.activeProcessorCount, inputs.count / minimumTextsPerTask)
+        var encodings: [Encoding]
+        if taskCount > 1 {
+            let results = ResultSlots<Encoding>(count: inputs.count)
+            DispatchQueue.concurrentPerform(iterations: taskCount) { task in
+                for index in stride(from: task, to: inputs.count, by: taskCount) {
+                    let (text, pair) = inputs[index]
+                    results.store(encode(text, pair: pair, addSpecialTokens: addSpecialTokens, truncation: truncation), at: index)
+                }
             }
+            encodings = results.values
+        } else {
+            encodings = inputs.map { encode($0.0, pair: $0.1, addSpecialTokens: addSpecialTokens, truncation: truncation) }
         }
-        return results.values
+        padding?.pad(&encodings)
+        return encodings
     }
 
     /// The text of `ids`, as Python's `tokenizer.decode(ids, skip_special_tokens=...)` gives it. Ids outside
     /// the vocabulary are skipped; with `skipSpecialTokens`, so are the special added tokens.
+    ///
+    /// As in tokenizers (tokenizer/mod.rs, `decode`), added tokens and model tokens go through the decoder as one
+    /// list, not in separate runs. transformers' `clean_up_tokenization_spaces` (a tokenizer_config.json setting
+    /// applied after this) is not tokenizers' and not applied here.
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) -> String {
         let tokens = ids.compactMap { id -> String? in
             guard let token = token(for: id) else { return nil }

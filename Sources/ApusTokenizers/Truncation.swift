@@ -33,16 +33,20 @@ public struct Truncation: Sendable, Equatable {
     public var strategy: Strategy
     /// Which end loses tokens.
     public var direction: Direction
+    /// How many tokens consecutive overflowing windows share (`Encoding.overflowing`).
+    public var stride: Int
 
-    /// Truncation to `maxLength` tokens (special tokens included).
-    public init(maxLength: Int, strategy: Strategy = .longestFirst, direction: Direction = .right) {
+    /// Truncation to `maxLength` tokens (special tokens included); what is cut off becomes overflowing windows
+    /// overlapping by `stride` tokens.
+    public init(maxLength: Int, strategy: Strategy = .longestFirst, direction: Direction = .right, stride: Int = 0) {
         self.maxLength = maxLength
         self.strategy = strategy
         self.direction = direction
+        self.stride = stride
     }
 
     /// Reads tokenizer.json's `truncation` section (`{"max_length": 128, "strategy": "LongestFirst",
-    /// "direction": "Right", "stride": 0}`). `stride` is read but not kept: overflowing windows are not supported.
+    /// "direction": "Right", "stride": 0}`).
     init(json: JSONObject) throws {
         maxLength = try json.count("max_length")
         switch try json.optionalString("strategy") ?? "LongestFirst" {
@@ -56,15 +60,15 @@ public struct Truncation: Sendable, Equatable {
         case "Left": direction = .left
         default: throw json.mismatch("direction", expected: "\"Right\" or \"Left\"")
         }
-        _ = try json.count("stride", default: 0)
+        stride = try json.count("stride", default: 0)
     }
 
     /// Shortens `first` and `second` to at most `budget` tokens together (the post-processor's special tokens
     /// already taken out of `maxLength`), following `truncate_encodings`.
     func truncate(_ first: inout Encoding, _ second: inout Encoding?, budget: Int) {
         if budget == 0 {
-            first.truncate(to: 0, direction: direction)
-            second?.truncate(to: 0, direction: direction)
+            first.truncate(to: 0, stride: stride, direction: direction)
+            second?.truncate(to: 0, stride: stride, direction: direction)
             return
         }
         let total = first.count + (second?.count ?? 0)
@@ -73,7 +77,7 @@ public struct Truncation: Sendable, Equatable {
         switch strategy {
         case .longestFirst:
             guard var other = second else {
-                first.truncate(to: budget, direction: direction)
+                first.truncate(to: budget, stride: stride, direction: direction)
                 return
             }
             // The shorter sequence stays whole if the longer one can absorb the whole cut; otherwise each gets
@@ -85,14 +89,14 @@ public struct Truncation: Sendable, Equatable {
                 longer = shorter + budget % 2
             }
             let firstIsLonger = first.count > other.count
-            first.truncate(to: firstIsLonger ? longer : shorter, direction: direction)
-            other.truncate(to: firstIsLonger ? shorter : longer, direction: direction)
+            first.truncate(to: firstIsLonger ? longer : shorter, stride: stride, direction: direction)
+            other.truncate(to: firstIsLonger ? shorter : longer, stride: stride, direction: direction)
             second = other
         case .onlyFirst:
-            if first.count > excess { first.truncate(to: first.count - excess, direction: direction) }
+            if first.count > excess { first.truncate(to: first.count - excess, stride: stride, direction: direction) }
         case .onlySecond:
             if var other = second, other.count > excess {
-                other.truncate(to: other.count - excess, direction: direction)
+                other.truncate(to: other.count - excess, stride: stride, direction: direction)
                 second = other
             }
         }

@@ -49,28 +49,30 @@ import Testing
         #expect(error(###"{"model": {"type": "WordPiece", "unk_token": "[X]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100, "vocab": {"a": 1}}}"###)
             == .unknownToken(file: "bad/tokenizer.json", field: "model.unk_token", token: "[X]"))
         #expect(error(#"{"model": {"vocab": {"a": 1}}}"#)
-            == .invalidField(file: "bad/tokenizer.json", field: "model.type", expected: "one of WordPiece, it is missing"))
+            == .invalidField(file: "bad/tokenizer.json", field: "model.type",
+                             expected: "one of \(modelCatalog.supportedTypes.joined(separator: ", ")), it is missing"))
     }
 
     @Test func unsupportedTypesNameTheComponentAndListTheSupportedOnes() {
-        let normalizer = error("{\(Self.model), \"normalizer\": {\"type\": \"Precompiled\", \"precompiled_charsmap\": \"\"}}")
-        #expect(normalizer == .unsupportedComponent(file: "bad/tokenizer.json", component: "normalizer", type: "Precompiled",
-                                                    supported: ["BertNormalizer", "Lowercase", "StripAccents", "NFD", "Sequence"]))
-        #expect(normalizer?.description == "bad/tokenizer.json: normalizer type 'Precompiled' is not supported; "
-            + "supported normalizer types: BertNormalizer, Lowercase, StripAccents, NFD, Sequence")
-        let nested = error("{\(Self.model), \"normalizer\": {\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFKC\"}]}}")
-        #expect(nested == .unsupportedComponent(file: "bad/tokenizer.json", component: "normalizer", type: "NFKC",
-                                                supported: ["BertNormalizer", "Lowercase", "StripAccents", "NFD", "Sequence"]))
-        let model = error(#"{"model": {"type": "Unigram", "vocab": []}}"#)
-        #expect(model == .unsupportedComponent(file: "bad/tokenizer.json", component: "model", type: "Unigram", supported: ["WordPiece"]))
-        let preTokenizer = error("{\(Self.model), \"pre_tokenizer\": {\"type\": \"ByteLevel\"}}")
-        #expect(preTokenizer == .unsupportedComponent(file: "bad/tokenizer.json", component: "pre_tokenizer", type: "ByteLevel",
-                                                      supported: ["BertPreTokenizer", "WhitespaceSplit", "Sequence"]))
-        let postProcessor = error("{\(Self.model), \"post_processor\": {\"type\": \"RobertaProcessing\"}}")
-        #expect(postProcessor == .unsupportedComponent(file: "bad/tokenizer.json", component: "post_processor", type: "RobertaProcessing",
-                                                       supported: ["TemplateProcessing", "BertProcessing"]))
-        let decoder = error("{\(Self.model), \"decoder\": {\"type\": \"ByteLevel\"}}")
-        #expect(decoder == .unsupportedComponent(file: "bad/tokenizer.json", component: "decoder", type: "ByteLevel", supported: ["WordPiece"]))
+        let normalizer = error("{\(Self.model), \"normalizer\": {\"type\": \"Imaginary\", \"precompiled_charsmap\": \"\"}}")
+        #expect(normalizer == .unsupportedComponent(file: "bad/tokenizer.json", component: "normalizer", type: "Imaginary",
+                                                    supported: normalizerCatalog.supportedTypes))
+        #expect(normalizer?.description == "bad/tokenizer.json: normalizer type 'Imaginary' is not supported; "
+            + "supported normalizer types: " + normalizerCatalog.supportedTypes.joined(separator: ", "))
+        #expect(normalizerCatalog.supportedTypes.starts(with: ["BertNormalizer", "Lowercase", "StripAccents", "NFD"]))
+        let nested = error("{\(Self.model), \"normalizer\": {\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFKX\"}]}}")
+        #expect(nested == .unsupportedComponent(file: "bad/tokenizer.json", component: "normalizer", type: "NFKX",
+                                                supported: normalizerCatalog.supportedTypes))
+        let model = error(#"{"model": {"type": "Imaginary", "vocab": []}}"#)
+        #expect(model == .unsupportedComponent(file: "bad/tokenizer.json", component: "model", type: "Imaginary", supported: modelCatalog.supportedTypes))
+        let preTokenizer = error("{\(Self.model), \"pre_tokenizer\": {\"type\": \"Imaginary\"}}")
+        #expect(preTokenizer == .unsupportedComponent(file: "bad/tokenizer.json", component: "pre_tokenizer", type: "Imaginary",
+                                                      supported: preTokenizerCatalog.supportedTypes))
+        let postProcessor = error("{\(Self.model), \"post_processor\": {\"type\": \"Imaginary\"}}")
+        #expect(postProcessor == .unsupportedComponent(file: "bad/tokenizer.json", component: "post_processor", type: "Imaginary",
+                                                       supported: postProcessorCatalog.supportedTypes))
+        let decoder = error("{\(Self.model), \"decoder\": {\"type\": \"Imaginary\"}}")
+        #expect(decoder == .unsupportedComponent(file: "bad/tokenizer.json", component: "decoder", type: "Imaginary", supported: decoderCatalog.supportedTypes))
         #expect(error("{\(Self.model), \"normalizer\": {\"lowercase\": true}}")
             == .invalidField(file: "bad/tokenizer.json", field: "normalizer.type", expected: "a string, it is missing"))
     }

@@ -42,7 +42,7 @@ import Testing
 
     @Test func theFilesTruncationSectionIsParsed() throws {
         let tokenizer = try TinyTokenizer.make(sections: #""truncation": {"max_length": 7, "strategy": "OnlySecond", "direction": "Left", "stride": 2}, "padding": {"strategy": "BatchLongest", "direction": "Left", "pad_to_multiple_of": 8, "pad_id": 4, "pad_type_id": 1, "pad_token": "[MASK]"},"#)
-        #expect(tokenizer.configuredTruncation == Truncation(maxLength: 7, strategy: .onlySecond, direction: .left))
+        #expect(tokenizer.configuredTruncation == Truncation(maxLength: 7, strategy: .onlySecond, direction: .left, stride: 2))
         #expect(tokenizer.configuredPadding == Padding(strategy: .batchLongest, direction: .left, padToMultipleOf: 8, padId: 4, padTypeId: 1, padToken: "[MASK]"))
         #expect(tokenizer.paddingToken?.token == "[MASK]" && tokenizer.paddingToken?.id == 4)
         #expect(tokenizer.encode("a b c a b c a b c").count == 11, "encode applies neither section")

@@ -14,4 +14,13 @@ extension TokenDecoder {
 /// The decoder types Apus reads, by their tokenizer.json `"type"`.
 let decoderCatalog = StageCatalog<any TokenDecoder>(component: "decoder", entries: [
     .init(type: WordPieceDecoder.jsonType) { try WordPieceDecoder(json: $0) },
+    .init(type: MetaspaceDecoder.jsonType) { try MetaspaceDecoder(json: $0) },
+    .init(type: ByteLevelDecoder.jsonType) { try ByteLevelDecoder(json: $0) },
+    .init(type: BPEDecoder.jsonType) { try BPEDecoder(json: $0) },
+    .init(type: ByteFallbackDecoder.jsonType) { try ByteFallbackDecoder(json: $0) },
+    .init(type: FuseDecoder.jsonType) { try FuseDecoder(json: $0) },
+    .init(type: StripDecoder.jsonType) { try StripDecoder(json: $0) },
+    .init(type: ReplaceDecoder.jsonType) { try ReplaceDecoder(json: $0) },
+    .init(type: CTCDecoder.jsonType) { try CTCDecoder(json: $0) },
+    .init(type: DecoderSequence.jsonType) { try DecoderSequence(json: $0) },
 ])

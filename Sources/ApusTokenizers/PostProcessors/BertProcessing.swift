@@ -12,29 +12,19 @@ struct BertProcessing: PostProcessor, JSONDecodableStage {
     let separator: (token: String, id: Int)
 
     init(json: JSONObject) throws {
-        func tokenAndId(_ key: String) throws -> (String, Int) {
-            let value = try json.array(key)
-            guard value.count == 2, case .string(let token) = value[0], let id = value[1].nonNegativeInteger else {
-                throw json.mismatch(key, expected: "[token, id]")
-            }
-            return (token, id)
-        }
-        classifier = try tokenAndId("cls")
-        separator = try tokenAndId("sep")
+        classifier = try specialTokenAndId(json, "cls")
+        separator = try specialTokenAndId(json, "sep")
     }
 
     func addedTokenCount(isPair: Bool) -> Int { isPair ? 3 : 2 }
 
-    func process(_ first: Encoding, _ second: Encoding?, addSpecialTokens: Bool) -> Encoding {
-        guard addSpecialTokens else { return concatenate(first, second) }
-        var result = Encoding()
-        result.appendSpecial(id: classifier.id, token: classifier.token, typeId: 0)
-        result.append(contentsOf: first, typeId: 0)
-        result.appendSpecial(id: separator.id, token: separator.token, typeId: 0)
-        if let second {
-            result.append(contentsOf: second, typeId: 1)
-            result.appendSpecial(id: separator.id, token: separator.token, typeId: 1)
+    func processEncodings(_ encodings: [Encoding], addSpecialTokens: Bool) -> [Encoding] {
+        guard addSpecialTokens else { return encodings }
+        return encodings.enumerated().map { index, encoding in
+            var result = index == 0 ? specialTokenEncoding(id: classifier.id, token: classifier.token, typeId: 0) : Encoding()
+            result.append(contentsOf: encoding)
+            result.append(contentsOf: specialTokenEncoding(id: separator.id, token: separator.token, typeId: index == 0 ? 0 : 1))
+            return result
         }
-        return result
     }
 }

@@ -102,20 +102,29 @@ struct TemplateProcessing: PostProcessor, JSONDecodableStage {
         }
     }
 
-    func process(_ first: Encoding, _ second: Encoding?, addSpecialTokens: Bool) -> Encoding {
-        var result = Encoding()
-        for piece in second == nil ? single : pair {
+    /// The template's pieces as separate encodings: each sequence with the template's type id, each special
+    /// token (when `addSpecialTokens`) as an encoding of its own (template.rs, `apply_template`). More than two
+    /// encodings (a template after a processor that split them, where tokenizers stops with `todo!()`) use the
+    /// pair template on the first two.
+    func processEncodings(_ encodings: [Encoding], addSpecialTokens: Bool) -> [Encoding] {
+        var pieces: [Encoding] = []
+        for piece in encodings.count >= 2 ? pair : single {
             switch piece {
             case .sequence(let isFirst, let typeId):
-                guard let sequence = isFirst ? first : second else { continue }
-                result.append(contentsOf: sequence, typeId: typeId)
+                let index = isFirst ? 0 : 1
+                guard index < encodings.count else { continue }
+                var sequence = encodings[index]
+                sequence.typeIds = Array(repeating: typeId, count: sequence.count)
+                pieces.append(sequence)
             case .special(let name, let typeId):
                 guard addSpecialTokens, let special = specialTokens[name] else { continue }
+                var encoding = Encoding()
                 for (id, token) in zip(special.ids, special.tokens) {
-                    result.appendSpecial(id: id, token: token, typeId: typeId)
+                    encoding.appendSpecial(id: id, token: token, typeId: typeId)
                 }
+                pieces.append(encoding)
             }
         }
-        return result
+        return pieces
     }
 }

@@ -17,6 +17,9 @@ struct NormalizedText: Sendable, Equatable {
     private(set) var scalars: [Unicode.Scalar]
     /// For each current scalar, the range of original scalar indices it came from.
     private(set) var alignments: [Range<Int>]
+    /// Where this text's original begins in the whole input: non-zero for a piece cut out of it (tokenizers'
+    /// `original_shift`, which Metaspace's `prepend_scheme: first` asks about).
+    private(set) var originalShift = 0
 
     /// Unnormalised `text`: scalar `i` aligned to original index `i`.
     init(_ text: String) {
@@ -89,9 +92,18 @@ struct NormalizedText: Sendable, Equatable {
         scalars.replaceSubrange(range, with: reordered)
     }
 
+    /// Replaces the scalars in `range` by `newScalars`, each with its alignment (the counts may differ).
+    mutating func replaceSubrange(_ range: Range<Int>, with newScalars: [Unicode.Scalar], alignments newAlignments: [Range<Int>]) {
+        precondition(newScalars.count == newAlignments.count, "one alignment per scalar")
+        scalars.replaceSubrange(range, with: newScalars)
+        alignments.replaceSubrange(range, with: newAlignments)
+    }
+
     /// Scalars `range` as a text of their own, keeping their alignments to the original.
     func slice(_ range: Range<Int>) -> NormalizedText {
-        NormalizedText(scalars: Array(scalars[range]), alignments: Array(alignments[range]))
+        var slice = NormalizedText(scalars: Array(scalars[range]), alignments: Array(alignments[range]))
+        slice.originalShift = originalRange(of: range).lowerBound
+        return slice
     }
 
     /// The original range covered by the scalars in `range`: from the start of the first one's alignment to the

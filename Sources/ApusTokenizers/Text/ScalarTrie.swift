@@ -16,7 +16,7 @@ struct ScalarTrie: Sendable {
     static let root = 0
 
     /// (parent node, scalar) packed as `node << 21 | scalar` → child node.
-    private var children: [UInt64: Int32] = [:]
+    private var children = IntegerHashTable<Int32>()
     /// The value stored at each node, or -1 when no key ends there.
     private var values: [Int] = [-1]
 
@@ -39,7 +39,7 @@ struct ScalarTrie: Sendable {
             } else {
                 let child = values.count
                 values.append(-1)
-                children[Self.edge(node, scalar)] = Int32(child)
+                children.insert(Int32(child), for: Self.edge(node, scalar))
                 node = child
             }
         }
