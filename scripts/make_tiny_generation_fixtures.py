@@ -11,7 +11,7 @@ Writes Tests/Fixtures/tiny-generation/:
                                           makes (chat: apply_chat_template(add_generation_prompt=True)), greedy
                                           generate(do_sample=False, max_new_tokens=N) ids with transformers' own
                                           stopping (EOS ids from generation_config), the decoded continuation
-                                          (skip_special_tokens=True), and the stop-string case: the text cut before
+                                          (`continuation`, skip_special_tokens=True), and the stop-string case: the text cut before
                                           the first occurrence of a stop string chosen from the greedy output.
 Run: /work/venv-dev/bin/python scripts/make_tiny_generation_fixtures.py
 """
@@ -81,7 +81,7 @@ def main() -> None:
                                     generation_config=generation)
         new = output[0, len(ids):].tolist()
         text = tokenizer.decode(new, skip_special_tokens=True)
-        case = dict(prompt, prompt_ids=ids, new_ids=new, text=text,
+        case = dict(prompt, prompt_ids=ids, new_ids=new, continuation=text,
                     stopped_by_eos=bool(new and new[-1] in eos))
         # A stop string from the middle of the greedy text: the output must end right before it.
         if len(text) >= 6:
@@ -95,7 +95,7 @@ def main() -> None:
     for path in sorted(OUT.iterdir()):
         print(path.name, path.stat().st_size)
     for case in cases:
-        print(repr(case["text"]), case["stopped_by_eos"], len(case["new_ids"]))
+        print(repr(case["continuation"]), case["stopped_by_eos"], len(case["new_ids"]))
 
 
 if __name__ == "__main__":
