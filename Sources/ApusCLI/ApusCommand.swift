@@ -7,6 +7,7 @@ struct ApusCommand: ParsableCommand {
         commandName: "apus",
         abstract: "Run Hugging Face transformer checkpoints on CPU.",
         subcommands: [EmbedCommand.self, ClassifyCommand.self, NerCommand.self, FillMaskCommand.self, RerankCommand.self,
-                      SimilarityCommand.self, TokenizeCommand.self, DetokenizeCommand.self, BenchCommand.self]
+                      SimilarityCommand.self, TokenizeCommand.self, DetokenizeCommand.self, GenerateCommand.self,
+                      ChatCommand.self, BenchCommand.self]
     )
 }

@@ -177,6 +177,10 @@ public final class Tokenizer: Sendable {
 
     /// The text of `ids`, as Python's `tokenizer.decode(ids, skip_special_tokens=...)` gives it. Ids outside
     /// the vocabulary are skipped; with `skipSpecialTokens`, so are the special added tokens.
+    ///
+    /// As in tokenizers (tokenizer/mod.rs, `decode`), added tokens and model tokens go through the decoder as one
+    /// list, not in separate runs. transformers' `clean_up_tokenization_spaces` (a tokenizer_config.json setting
+    /// applied after this) is not tokenizers' and not applied here.
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) -> String {
         let tokens = ids.compactMap { id -> String? in
             guard let token = token(for: id) else { return nil }

@@ -8,8 +8,7 @@ import Testing
 /// type ids, special-token masks, decode with and without special tokens, truncation, pairs, and decoding of random
 /// id lists. Strings are compared by exact scalars (Swift's `==` would equate "é" and "e\u{301}").
 @Suite struct BPEParityTests {
-    // qwen2 (fixture made) joins once the NFC normalizer is in.
-    static let tokenizerNames = ["gpt2", "roberta", "roberta-prefix", "llama2", "llama3", "wordlevel", "bpe-affixes", "ctc"]
+    static let tokenizerNames = ["gpt2", "roberta", "roberta-prefix", "llama2", "llama3", "qwen2", "wordlevel", "bpe-affixes", "ctc"]
 
     struct Encoded: Decodable {
         let ids: [Int]

@@ -27,6 +27,10 @@ public enum KernelISA: Int, Sendable, CaseIterable, CustomStringConvertible {
     var cValue: apus_isa { apus_isa(rawValue: UInt32(rawValue)) }
 }
 
+/// Output columns per packed panel (`APUS_PANEL_WIDTH`): what code that lays out operands for `multiplyPackedPanels`
+/// itself (the decoders' KV cache) must follow.
+public let packedPanelWidth = Int(APUS_PANEL_WIDTH)
+
 /// A linear layer's weight `[outFeatures, inFeatures]` repacked once at load into 32-column panels, the
 /// layout the matrix-product micro-kernels stream (see CApusKernels/include/apus_kernels.h).
 public struct PackedWeights: Sendable {

@@ -23,7 +23,10 @@
 /// Offsets: tokenizers counts a token's extent in UTF-8 bytes of the word, in the order the symbols were made,
 /// and maps any byte of a scalar to the whole scalar; `tokens(of:)` does the same in scalars, so a byte-fallback
 /// token covers the whole scalar it is a byte of.
-struct BPE: TokenizationModel, JSONDecodableStage {
+///
+/// A class, not a struct: the model is reached through `any TokenizationModel` and captured by the merge
+/// closure for every word, and copying a struct of a dozen tables retained each of them every time.
+final class BPE: TokenizationModel, JSONDecodableStage {
     static let jsonType = "BPE"
 
     /// Token → id (the `vocab` map; a repeated key keeps its last id, as serde_json does).
@@ -157,7 +160,12 @@ struct BPE: TokenizationModel, JSONDecodableStage {
             return [ModelToken(id: Int(id), value: tokenById[Int(id)] ?? "", range: 0..<word.count)]
         }
         if let cached = cache.tokens(for: word) { return cached }
-        let tokens = tokens(of: mergedWord(word), in: word)
+        // Byte fallback can turn one scalar into its prefixed, suffixed bytes.
+        let symbolsPerScalar = byteIds == nil ? 1 : 4 + (continuingSubwordPrefix?.utf8.count ?? 0) + (endOfWordSuffix?.utf8.count ?? 0)
+        let tokens = BPEWord.withBuffers(capacity: word.count * symbolsPerScalar) { symbols in
+            merge(word, into: &symbols)
+            return self.tokens(of: symbols, in: word)
+        }
         cache.store(tokens, for: word)
         return tokens
     }
@@ -169,8 +177,7 @@ struct BPE: TokenizationModel, JSONDecodableStage {
     }
 
     /// The word's initial symbols (`merge_word`), merged.
-    private func mergedWord(_ word: [Unicode.Scalar]) -> BPEWord {
-        var symbols = BPEWord(capacity: word.count)
+    private func merge(_ word: [Unicode.Scalar], into symbols: inout BPEWord) {
         var pendingUnknown: (id: Int32, byteLength: Int)?
         for (index, scalar) in word.enumerated() {
             let byteLength = UTF8.width(scalar)
@@ -200,7 +207,6 @@ struct BPE: TokenizationModel, JSONDecodableStage {
         }
         if let unknown = pendingUnknown { symbols.append(id: unknown.id, byteLength: unknown.byteLength) }
         symbols.mergeAll(merges)
-        return symbols
     }
 
     /// The `<0xNN>` ids of the looked-up string's bytes (prefix and suffix included, as model.rs does), or nil
@@ -222,6 +228,7 @@ struct BPE: TokenizationModel, JSONDecodableStage {
     /// their first and last byte.
     private func tokens(of word: BPEWord, in scalars: [Unicode.Scalar]) -> [ModelToken] {
         var tokens: [ModelToken] = []
+        tokens.reserveCapacity(word.count)
         var byteOffset = 0
         var scalarIndex = 0, scalarByteStart = 0
         func scalar(containing byte: Int) -> Int {

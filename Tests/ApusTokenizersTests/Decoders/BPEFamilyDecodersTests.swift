@@ -42,3 +42,12 @@ import Testing
         #expect(CTCDecoder(cleanup: false).decodeChain(["a", "|", "a"]) == ["a", "|", "a"])
     }
 }
+
+extension BPEFamilyDecodersTests {
+    @Test func replaceTakesRegexPatterns() throws {
+        let json = #"{"type": "Replace", "pattern": {"Regex": "\\s+"}, "content": "_"}"#
+        let value = try Array(json.utf8).withUnsafeBufferPointer { try JSONValue.parse($0) }
+        let decoder = try ReplaceDecoder(json: JSONObject(value, path: "decoder", file: "t"))
+        #expect(decoder.decodeChain(["a  b", " c\t"]) == ["a_b", "_c_"])
+    }
+}
