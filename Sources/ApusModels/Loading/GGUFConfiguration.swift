@@ -1,0 +1,160 @@
+import Foundation
+
+/// The config.json a GGUF file's metadata stands for, rebuilt as transformers' GGUF loader does
+/// (`load_gguf_checkpoint` in transformers/modeling_gguf_pytorch_utils.py with the key table
+/// `GGUF_CONFIG_MAPPING` of transformers/integrations/ggml.py), so model code reads it exactly like the
+/// config.json of the same model in Hub layout.
+///
+/// Where transformers drops something the file states, Apus keeps it (each is marked "beyond transformers"):
+/// `head_dim` from `attention.key_length` for qwen2/qwen3 (transformers leaves Qwen3Config's default 128),
+/// `rope_scaling` from `rope.scaling.*`, GPT-2's `n_positions`/`n_inner`. The rope base is written both as
+/// `rope_theta` (Hub spelling) and `rope_parameters` (transformers 5.x spelling).
+public struct GGUFConfiguration: Sendable {
+    /// A JSON value of the rebuilt config.
+    public indirect enum Value: Sendable, Equatable {
+        case int(Int)
+        case double(Double)
+        case bool(Bool)
+        case string(String)
+        case array([Value])
+        case object([String: Value])
+        case null
+    }
+
+    /// `general.architecture` values Apus maps to Hub names and a config.
+    public static let supportedArchitectures = ["gemma3", "gpt2", "llama", "qwen2", "qwen3"]
+
+    /// The config's keys and values.
+    public let values: [String: Value]
+
+    /// Rebuilds the config of `file`; throws `unsupportedArchitecture`, `missingMetadata` or `metadataType`.
+    public init(file: GGUFFile) throws {
+        let path = file.url.path
+        guard let architecture = try file.string("general.architecture") else {
+            throw GGUFError.missingMetadata(file: path, key: "general.architecture")
+        }
+        guard Self.supportedArchitectures.contains(architecture) else {
+            throw GGUFError.unsupportedArchitecture(file: path, architecture: architecture, supported: Self.supportedArchitectures)
+        }
+        func required(_ suffix: String) throws -> Int {
+            let key = architecture + "." + suffix
+            guard let value = try file.int(key) else { throw GGUFError.missingMetadata(file: path, key: key) }
+            guard value > 0 else { throw GGUFError.invalidMetadata(file: path, key: key, reason: "is \(value), expected a positive integer") }
+            return value
+        }
+        func optionalInt(_ suffix: String) throws -> Int? { try file.int(architecture + "." + suffix) }
+        func optionalFloat(_ suffix: String) throws -> Double? { try file.float(architecture + "." + suffix) }
+
+        var values: [String: Value] = [:]
+        // tie_word_embeddings: llama.cpp writes `output.weight` only when it is not the embedding matrix.
+        values["tie_word_embeddings"] = .bool(file.tensor(named: "output.weight") == nil)
+        // vocab_size: stated, else the token count (transformers issue #32526).
+        if let vocabulary = try optionalInt("vocab_size") {
+            values["vocab_size"] = .int(vocabulary)
+        } else if let tokens = file.value("tokenizer.ggml.tokens"), case .array(_, let elements) = tokens {
+            values["vocab_size"] = .int(elements.count)
+        }
+        for (key, name) in [("tokenizer.ggml.bos_token_id", "bos_token_id"), ("tokenizer.ggml.eos_token_id", "eos_token_id"),
+                            ("tokenizer.ggml.unknown_token_id", "unk_token_id"), ("tokenizer.ggml.padding_token_id", "pad_token_id")] {
+            if let id = try file.int(key) { values[name] = .int(id) }
+        }
+
+        switch architecture {
+        case "gpt2":
+            let layers = try required("block_count"), context = try required("context_length")
+            values["model_type"] = .string("gpt2")
+            values["architectures"] = .array([.string("GPT2LMHeadModel")])
+            values["n_layer"] = .int(layers)
+            values["n_ctx"] = .int(context)
+            values["n_positions"] = .int(context) // beyond transformers: GPT2Config reads n_positions, not n_ctx
+            values["n_embd"] = .int(try required("embedding_length"))
+            values["n_head"] = .int(try required("attention.head_count"))
+            let feedForward = try required("feed_forward_length")
+            values["feed_forward_length"] = .int(feedForward)
+            values["n_inner"] = .int(feedForward) // beyond transformers: the key GPT2Config reads
+            if let epsilon = try optionalFloat("attention.layer_norm_epsilon") { values["layer_norm_epsilon"] = .double(epsilon) }
+        default:
+            let hidden = try required("embedding_length"), heads = try required("attention.head_count")
+            let kvHeads = try optionalInt("attention.head_count_kv") ?? heads
+            guard kvHeads > 0, heads % kvHeads == 0 else {
+                throw GGUFError.invalidMetadata(file: path, key: architecture + ".attention.head_count_kv",
+                                                reason: "is \(kvHeads), expected a positive divisor of attention.head_count \(heads)")
+            }
+            values["model_type"] = .string(Self.modelType[architecture] ?? architecture)
+            values["architectures"] = .array([.string(Self.causalLMClass[architecture] ?? "")])
+            values["hidden_size"] = .int(hidden)
+            values["intermediate_size"] = .int(try required("feed_forward_length"))
+            values["num_hidden_layers"] = .int(try required("block_count"))
+            values["num_attention_heads"] = .int(heads)
+            values["num_key_value_heads"] = .int(kvHeads)
+            values["max_position_embeddings"] = .int(try required("context_length"))
+            if let epsilon = try optionalFloat("attention.layer_norm_rms_epsilon") { values["rms_norm_eps"] = .double(epsilon) }
+            // head_dim: llama from rope.dimension_count (transformers' mapping), gemma3 from key_length; qwen from
+            // key_length too (beyond transformers).
+            let headDim = architecture == "llama" ? try optionalInt("rope.dimension_count") ?? optionalInt("attention.key_length")
+                : try optionalInt("attention.key_length")
+            if let headDim { values["head_dim"] = .int(headDim) }
+            if architecture == "gemma3", let window = try optionalInt("attention.sliding_window") {
+                values["sliding_window"] = .int(window)
+            }
+            if let theta = try optionalFloat("rope.freq_base") {
+                values["rope_theta"] = .double(theta)
+                values["rope_parameters"] = .object(["rope_type": .string("default"), "rope_theta": .double(theta)])
+            }
+            if let scaling = try Self.ropeScaling(file, architecture: architecture) { values["rope_scaling"] = scaling }
+        }
+        self.values = values
+    }
+
+    /// `config.json`'s model_type for a GGUF architecture (Gemma 3 GGUFs hold only the text model).
+    static let modelType = ["gemma3": "gemma3_text"]
+    /// The transformers class a Hub config.json names under `architectures`.
+    static let causalLMClass = ["llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM",
+                                "gemma3": "Gemma3ForCausalLM"]
+
+    /// `rope_scaling` from `ARCH.rope.scaling.{type,factor,original_context_length}` (beyond transformers, which
+    /// maps them for gpt-oss only); nil when absent or `none`.
+    private static func ropeScaling(_ file: GGUFFile, architecture: String) throws -> Value? {
+        let prefix = architecture + ".rope.scaling."
+        guard let type = try file.string(prefix + "type"), type != "none" else { return nil }
+        var scaling: [String: Value] = ["rope_type": .string(type)]
+        if let factor = try file.float(prefix + "factor") { scaling["factor"] = .double(factor) }
+        if let original = try file.int(prefix + "original_context_length") { scaling["original_max_position_embeddings"] = .int(original) }
+        return .object(scaling)
+    }
+
+    /// The config as a JSON document (keys sorted), ready for `ConfigurationFile.decode(_:from:source:)`.
+    public var json: Data { Data(Self.render(.object(values)).utf8) }
+
+    private static func render(_ value: Value) -> String {
+        switch value {
+        case .int(let number): return String(number)
+        case .double(let number):
+            // Swift prints the shortest text that reads back to the same Double, as Python's repr does.
+            guard number.isFinite else { return "null" }
+            return number == number.rounded() && abs(number) < 1e16 ? String(format: "%.1f", number) : "\(number)"
+        case .bool(let flag): return flag ? "true" : "false"
+        case .string(let text): return quoted(text)
+        case .array(let elements): return "[" + elements.map(render).joined(separator: ", ") + "]"
+        case .object(let members):
+            return "{" + members.keys.sorted().map { quoted($0) + ": " + render(members[$0] ?? .null) }.joined(separator: ", ") + "}"
+        case .null: return "null"
+        }
+    }
+
+    private static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
