@@ -97,14 +97,41 @@ public struct GGUFConfiguration: Sendable {
             if architecture == "gemma3", let window = try optionalInt("attention.sliding_window") {
                 values["sliding_window"] = .int(window)
             }
+            values["hidden_act"] = .string("silu")
+            let scaling = try Self.ropeScaling(file, architecture: architecture)
+            if let scaling { values["rope_scaling"] = .object(scaling) }
             if let theta = try optionalFloat("rope.freq_base") {
                 values["rope_theta"] = .double(theta)
-                values["rope_parameters"] = .object(["rope_type": .string("default"), "rope_theta": .double(theta)])
+                let global = Value.object(["rope_type": .string("default"), "rope_theta": .double(theta)].merging(scaling ?? [:]) { $1 })
+                values["rope_parameters"] = global
+                if architecture == "gemma3" {
+                    // Gemma 3's sliding layers rotate with their own base, which GGUF does not store: transformers
+                    // takes Gemma3TextConfig's default (rope_local_base_freq 10000), and so does llama.cpp.
+                    let local = Self.gemma3LocalRopeBase
+                    values["rope_local_base_freq"] = .double(local)
+                    values["rope_parameters"] = .object(["full_attention": global,
+                                                         "sliding_attention": .object(["rope_type": .string("default"), "rope_theta": .double(local)])])
+                }
             }
-            if let scaling = try Self.ropeScaling(file, architecture: architecture) { values["rope_scaling"] = scaling }
+            if architecture == "gemma3" {
+                let layers = try required("block_count")
+                values["hidden_activation"] = .string("gelu_pytorch_tanh")
+                values.removeValue(forKey: "hidden_act")
+                // Neither is in the file; both are Gemma3TextConfig's defaults, as transformers writes them.
+                values["query_pre_attn_scalar"] = .int(Self.gemma3QueryPreAttentionScalar)
+                values["layer_types"] = .array((0..<layers).map {
+                    .string(($0 + 1) % Self.gemma3SlidingWindowPattern == 0 ? "full_attention" : "sliding_attention")
+                })
+            }
         }
         self.values = values
     }
+
+    /// Gemma3TextConfig's defaults for what a Gemma 3 GGUF does not state (transformers/models/gemma3/configuration_gemma3.py).
+    static let gemma3LocalRopeBase = 10_000.0
+    static let gemma3QueryPreAttentionScalar = 256
+    /// Every sixth layer attends globally, the others within the sliding window.
+    static let gemma3SlidingWindowPattern = 6
 
     /// `config.json`'s model_type for a GGUF architecture (Gemma 3 GGUFs hold only the text model).
     static let modelType = ["gemma3": "gemma3_text"]
@@ -114,47 +141,27 @@ public struct GGUFConfiguration: Sendable {
 
     /// `rope_scaling` from `ARCH.rope.scaling.{type,factor,original_context_length}` (beyond transformers, which
     /// maps them for gpt-oss only); nil when absent or `none`.
-    private static func ropeScaling(_ file: GGUFFile, architecture: String) throws -> Value? {
+    private static func ropeScaling(_ file: GGUFFile, architecture: String) throws -> [String: Value]? {
         let prefix = architecture + ".rope.scaling."
         guard let type = try file.string(prefix + "type"), type != "none" else { return nil }
         var scaling: [String: Value] = ["rope_type": .string(type)]
         if let factor = try file.float(prefix + "factor") { scaling["factor"] = .double(factor) }
         if let original = try file.int(prefix + "original_context_length") { scaling["original_max_position_embeddings"] = .int(original) }
-        return .object(scaling)
+        return scaling
     }
 
     /// The config as a JSON document (keys sorted), ready for `ConfigurationFile.decode(_:from:source:)`.
-    public var json: Data { Data(Self.render(.object(values)).utf8) }
+    public var json: Data { Self.document(.object(values)).data }
 
-    private static func render(_ value: Value) -> String {
+    private static func document(_ value: Value) -> JSONDocument {
         switch value {
-        case .int(let number): return String(number)
-        case .double(let number):
-            // Swift prints the shortest text that reads back to the same Double, as Python's repr does.
-            guard number.isFinite else { return "null" }
-            return number == number.rounded() && abs(number) < 1e16 ? String(format: "%.1f", number) : "\(number)"
-        case .bool(let flag): return flag ? "true" : "false"
-        case .string(let text): return quoted(text)
-        case .array(let elements): return "[" + elements.map(render).joined(separator: ", ") + "]"
-        case .object(let members):
-            return "{" + members.keys.sorted().map { quoted($0) + ": " + render(members[$0] ?? .null) }.joined(separator: ", ") + "}"
-        case .null: return "null"
+        case .int(let number): return .int(number)
+        case .double(let number): return .double(number)
+        case .bool(let flag): return .bool(flag)
+        case .string(let text): return .string(text)
+        case .array(let elements): return .array(elements.map(document))
+        case .object(let members): return .object(members.keys.sorted().map { ($0, document(members[$0] ?? .null)) })
+        case .null: return .null
         }
-    }
-
-    private static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

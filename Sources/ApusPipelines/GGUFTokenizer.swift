@@ -1,0 +1,217 @@
+import ApusModels
+import ApusTokenizers
+import Foundation
+
+/// The tokenizer a GGUF file describes in its `tokenizer.ggml.*` metadata, rebuilt as the tokenizer.json
+/// transformers writes for the same file (`convert_gguf_tokenizer` in
+/// transformers/integrations/gguf/gguf_tokenizer_mapping.py, then `TokenizersBackend.update_post_processor`), so
+/// the ordinary tokenizer.json reader builds it; plus the special ids, BOS/EOS flags and chat template.
+///
+///     let gguf = try GGUFTokenizer(file: GGUFFile(url: url))
+///     let tokenizer = try gguf.tokenizer()        // ApusTokenizers.Tokenizer
+///     gguf.chatTemplate                          // "{% for message in messages %}…"
+///
+/// Converted: `gpt2` (byte-level BPE: tokens, merges, pre-tokenizer by `tokenizer.ggml.pre`). Where transformers
+/// has no split for a pre-tokenizer name llama.cpp knows, Apus writes what the Hub tokenizer.json of those models
+/// has, as llama.cpp's `llama_vocab` splits (`src/llama-vocab.cpp`): for `smollm`, `starcoder` and `refact`, single
+/// digits first (`Digits(individual_digits)`), then GPT-2's split — transformers falls back to GPT-2's split alone,
+/// which keeps " 12" whole. SentencePiece (`llama`) vocabularies are not converted yet (`unsupportedTokenizer`).
+public struct GGUFTokenizer: Sendable {
+    /// `tokenizer.ggml.model` values converted.
+    public static let supportedModels = ["gpt2"]
+
+    /// The tokenizer.json document.
+    public let json: Data
+    /// Where it came from, for messages.
+    public let source: String
+    /// `tokenizer.ggml.bos_token_id`, `eos_token_id`, `padding_token_id`, `unknown_token_id`.
+    public let bosTokenID: Int?, eosTokenID: Int?, paddingTokenID: Int?, unknownTokenID: Int?
+    /// Whether encoding adds BOS / EOS (`tokenizer.ggml.add_bos_token`, default false for byte-level BPE).
+    public let addsBOS: Bool, addsEOS: Bool
+    /// `tokenizer.chat_template`, when the file has one.
+    public let chatTemplate: String?
+
+    /// Converts the tokenizer metadata of `file`; throws `GGUFError` naming the key at fault.
+    public init(file: GGUFFile) throws {
+        let path = file.url.path
+        source = path
+        guard let model = try file.string("tokenizer.ggml.model") else {
+            throw GGUFError.missingMetadata(file: path, key: "tokenizer.ggml.model")
+        }
+        guard Self.supportedModels.contains(model) else {
+            throw GGUFError.unsupportedTokenizer(file: path, model: model, supported: Self.supportedModels)
+        }
+        guard let tokens = try file.stringArray("tokenizer.ggml.tokens") else {
+            throw GGUFError.missingMetadata(file: path, key: "tokenizer.ggml.tokens")
+        }
+        let merges = try file.stringArray("tokenizer.ggml.merges") ?? []
+        let types = try file.intArray("tokenizer.ggml.token_type") ?? []
+        guard types.isEmpty || types.count == tokens.count else {
+            throw GGUFError.invalidMetadata(file: path, key: "tokenizer.ggml.token_type",
+                                            reason: "has \(types.count) entries for \(tokens.count) tokens; expected one per token")
+        }
+        func tokenID(_ key: String) throws -> Int? {
+            guard let id = try file.int(key) else { return nil }
+            guard tokens.indices.contains(id) else {
+                throw GGUFError.invalidMetadata(file: path, key: key, reason: "is \(id), outside the \(tokens.count)-token vocabulary")
+            }
+            return id
+        }
+        bosTokenID = try tokenID("tokenizer.ggml.bos_token_id")
+        eosTokenID = try tokenID("tokenizer.ggml.eos_token_id")
+        paddingTokenID = try tokenID("tokenizer.ggml.padding_token_id")
+        unknownTokenID = try tokenID("tokenizer.ggml.unknown_token_id")
+        // update_post_processor drops a flag whose token is unknown.
+        addsBOS = try file.bool("tokenizer.ggml.add_bos_token") ?? false && bosTokenID != nil
+        addsEOS = try file.bool("tokenizer.ggml.add_eos_token") ?? false && eosTokenID != nil
+        chatTemplate = try file.string("tokenizer.chat_template")
+
+        let document = try Self.byteLevelDocument(tokens: tokens, types: types, merges: merges, preTokenizer: file.string("tokenizer.ggml.pre"),
+                                                  bos: addsBOS ? bosTokenID.map { (tokens[$0], $0) } : nil,
+                                                  eos: addsEOS ? eosTokenID.map { (tokens[$0], $0) } : nil, file: path)
+        json = document.data
+    }
+
+    /// The tokenizer, parsed by ApusTokenizers from `json`.
+    public func tokenizer() throws -> Tokenizer { try Tokenizer(data: json, source: source) }
+
+    // MARK: Byte-level BPE
+
+    /// The split patterns transformers knows by llama.cpp pre-tokenizer name (`GGUF_PRE_TOKENIZER_SPLITS`).
+    static let splitPatterns: [String: String] = {
+        let llama3 = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        let qwen2 = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        let tekken = #"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        let gpt4o = #"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        var patterns: [String: String] = [:]
+        for name in ["llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano", "dbrx", "smaug-bpe"] {
+            patterns[name] = llama3
+        }
+        for name in ["qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "megrez"] { patterns[name] = qwen2 }
+        patterns["tekken"] = tekken
+        for name in ["gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"] { patterns[name] = gpt4o }
+        return patterns
+    }()
+
+    /// llama.cpp pre-tokenizers that split every digit before GPT-2's pattern (`LLAMA_VOCAB_PRE_TYPE_SMOLLM` …),
+    /// which the models' Hub tokenizer.json spell `Sequence[Digits(individual_digits), ByteLevel]`.
+    static let digitsThenGPT2 : Set<String> = ["smollm", "starcoder", "refact"]
+
+    /// GPT-2's byte ↔ character table (`bytes_to_unicode` in transformers/convert_slow_tokenizer.py): printable
+    /// Latin-1 bytes stand for themselves, the other 68 take the characters from U+0100 on, in byte order.
+    static let byteCharacters: [Character] = {
+        var characters: [Character] = []
+        var next: UInt32 = 256
+        for byte in 0..<256 {
+            let printable = (33...126).contains(byte) || (161...172).contains(byte) || (174...255).contains(byte)
+            let scalar = printable ? UInt32(byte) : { defer { next += 1 }; return next }()
+            characters.append(Character(Unicode.Scalar(scalar)!))
+        }
+        return characters
+    }()
+    static let byteAlphabet = Set(byteCharacters)
+
+    /// `byte_level_tokenizer` + `add_gguf_special_tokens` + `set_split_regex` + `update_post_processor`.
+    static func byteLevelDocument(tokens: [String], types: [Int], merges: [String], preTokenizer: String?,
+                                  bos: (String, Int)?, eos: (String, Int)?, file: String) throws -> JSONDocument {
+        // Vocabulary: a token written outside the byte alphabet is respelled byte by byte (llama.cpp writes some
+        // added tokens in plain UTF-8). A later duplicate keeps the first one's place and the later id, as a
+        // Python dict built in order does.
+        var vocabulary: [(key: String, value: JSONDocument)] = []
+        var position: [String: Int] = [:]
+        vocabulary.reserveCapacity(tokens.count)
+        for (id, token) in tokens.enumerated() {
+            let spelled = token.allSatisfy(byteAlphabet.contains) ? token : String(token.utf8.map { byteCharacters[Int($0)] })
+            if let index = position[spelled] {
+                vocabulary[index].value = .int(id)
+            } else {
+                position[spelled] = vocabulary.count
+                vocabulary.append((spelled, .int(id)))
+            }
+        }
+        var mergePairs: [JSONDocument] = []
+        mergePairs.reserveCapacity(merges.count)
+        for (rank, merge) in merges.enumerated() {
+            let parts = merge.split(separator: " ", omittingEmptySubsequences: false)
+            guard parts.count == 2 else {
+                throw GGUFError.invalidMetadata(file: file, key: "tokenizer.ggml.merges",
+                                                reason: "entry \(rank) is '\(merge)', expected two tokens separated by one space")
+            }
+            mergePairs.append(.array([.string(String(parts[0])), .string(String(parts[1]))]))
+        }
+
+        // Added tokens: CONTROL (3) ones spelled in the byte alphabet become special; USER_DEFINED (4) ones in the
+        // vocabulary become plain added tokens (llama.cpp matches both whole in the text).
+        var added: [JSONDocument] = []
+        for (id, type) in types.enumerated() where type == 3 || type == 4 {
+            let token = tokens[id]
+            let special = type == 3
+            if special ? !token.allSatisfy(byteAlphabet.contains) : position[token] == nil { continue }
+            added.append(.object([
+                ("id", .int(id)), ("content", .string(token)), ("single_word", .bool(false)), ("lstrip", .bool(false)),
+                ("rstrip", .bool(false)), ("normalized", .bool(false)), ("special", .bool(special)),
+            ]))
+        }
+
+        let preTokenizerDocument: JSONDocument
+        func byteLevel(useRegex: Bool) -> JSONDocument {
+            .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)), ("trim_offsets", .bool(true)), ("use_regex", .bool(useRegex))])
+        }
+        if let name = preTokenizer, let pattern = splitPatterns[name] {
+            preTokenizerDocument = .object([("type", .string("Sequence")), ("pretokenizers", .array([
+                .object([("type", .string("Split")), ("pattern", .object([("Regex", .string(pattern))])),
+                         ("behavior", .string("Isolated")), ("invert", .bool(false))]),
+                byteLevel(useRegex: false),
+            ]))])
+        } else if let name = preTokenizer, digitsThenGPT2.contains(name) {
+            preTokenizerDocument = .object([("type", .string("Sequence")), ("pretokenizers", .array([
+                .object([("type", .string("Digits")), ("individual_digits", .bool(true))]),
+                byteLevel(useRegex: true),
+            ]))])
+        } else {
+            preTokenizerDocument = byteLevel(useRegex: true)
+        }
+
+        return .object([
+            ("version", .string("1.0")),
+            ("truncation", .null),
+            ("padding", .null),
+            ("added_tokens", .array(added)),
+            ("normalizer", .null),
+            ("pre_tokenizer", preTokenizerDocument),
+            ("post_processor", templateProcessing(bos: bos, eos: eos)),
+            ("decoder", .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)), ("trim_offsets", .bool(true)),
+                                 ("use_regex", .bool(true))])),
+            ("model", .object([
+                ("type", .string("BPE")), ("dropout", .null), ("unk_token", .null), ("continuing_subword_prefix", .string("")),
+                ("end_of_word_suffix", .string("")), ("fuse_unk", .bool(false)), ("byte_fallback", .bool(false)),
+                ("ignore_merges", .bool(false)), ("vocab", .object(vocabulary)), ("merges", .array(mergePairs)),
+            ])),
+        ])
+    }
+
+    /// `TokenizersBackend.update_post_processor`: `[BOS] $A [EOS]`, and for pairs `[BOS] $A [EOS] [BOS] $B [EOS]`
+    /// with the second sequence's pieces at type id 1.
+    static func templateProcessing(bos: (String, Int)?, eos: (String, Int)?) -> JSONDocument {
+        func special(_ token: String, _ typeID: Int) -> JSONDocument {
+            .object([("SpecialToken", .object([("id", .string(token)), ("type_id", .int(typeID))]))])
+        }
+        func sequence(_ id: String, _ typeID: Int) -> JSONDocument {
+            .object([("Sequence", .object([("id", .string(id)), ("type_id", .int(typeID))]))])
+        }
+        var single: [JSONDocument] = []
+        if let bos { single.append(special(bos.0, 0)) }
+        single.append(sequence("A", 0))
+        if let eos { single.append(special(eos.0, 0)) }
+        var pair = single
+        if let bos { pair.append(special(bos.0, 1)) }
+        pair.append(sequence("B", 1))
+        if let eos { pair.append(special(eos.0, 1)) }
+        var specials: [(key: String, value: JSONDocument)] = []
+        for (token, id) in [bos, eos].compactMap({ $0 }) where !specials.contains(where: { $0.key == token }) {
+            specials.append((token, .object([("id", .string(token)), ("ids", .array([.int(id)])), ("tokens", .array([.string(token)]))])))
+        }
+        return .object([("type", .string("TemplateProcessing")), ("single", .array(single)), ("pair", .array(pair)),
+                        ("special_tokens", .object(specials))])
+    }
+}
