@@ -11,6 +11,9 @@
   tiny-llama-expected/  what transformers 5.x makes of tiny-llama.gguf: config.json, model.safetensors
       (every tensor, fp32) and tokenizer.json (`from_pretrained(dir, gguf_file=...)`, state dict copied into
       `from_config`, `save_pretrained`).
+  tiny-sentencepiece.gguf  tokenizer metadata only: a SentencePiece (`llama`) vocabulary of <unk>, <s>, </s>, the 256
+      byte tokens, 21 scored pieces and one user-defined token, with no merges (transformers recovers them from the
+      scores); tiny-sentencepiece-expected/tokenizer.json is transformers' conversion.
   tiny-llama-metadata.json  every metadata key of tiny-llama.gguf as gguf-py's GGUFReader reads it, with types.
 
 Run: /work/venv-dev/bin/python scripts/make_gguf_fixtures.py   (numpy, gguf 0.19, torch, transformers 5.x)
@@ -210,6 +213,38 @@ def convert_with_transformers(path):
             os.remove(os.path.join(target, extra))
 
 
+def write_tiny_sentencepiece():
+    from transformers import AutoTokenizer
+
+    path = os.path.join(OUT, "tiny-sentencepiece.gguf")
+    writer = gguf.GGUFWriter(path, "llama")
+    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{byte:02X}>" for byte in range(256)]
+    pieces = ["\u2581", "t", "h", "e", "\u2581t", "he", "\u2581the", "l", "o", "ll", "llo", "\u2581w", "w", "r", "d", "or",
+              "\u2581wor", "ld", "\u2581world", "a", "\u2581a", "<think>"]
+    tokens += pieces
+    scores = [0.0] * 259 + [-float(index) for index in range(len(pieces))]
+    types = [2, 3, 3] + [6] * 256 + [1] * (len(pieces) - 1) + [4]
+    writer.add_tokenizer_model("llama")
+    writer.add_tokenizer_pre("default")
+    writer.add_token_list(tokens)
+    writer.add_token_scores(scores)
+    writer.add_token_types(types)
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    writer.add_unk_token_id(0)
+    writer.add_add_eos_token(True)  # add_bos_token absent: a SentencePiece vocabulary adds BOS by default
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    target = os.path.join(OUT, "tiny-sentencepiece-expected")
+    shutil.rmtree(target, ignore_errors=True)
+    AutoTokenizer.from_pretrained(OUT, gguf_file="tiny-sentencepiece.gguf").save_pretrained(target)
+    for extra in os.listdir(target):
+        if extra != "tokenizer.json":
+            os.remove(os.path.join(target, extra))
+
+
 def main():
     rng = np.random.default_rng(SEED)
     os.makedirs(OUT, exist_ok=True)
@@ -217,6 +252,7 @@ def main():
     path = write_tiny_llama(rng)
     write_metadata_listing(path)
     convert_with_transformers(path)
+    write_tiny_sentencepiece()
 
 
 if __name__ == "__main__":

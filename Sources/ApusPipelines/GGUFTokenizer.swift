@@ -15,10 +15,14 @@ import Foundation
 /// has no split for a pre-tokenizer name llama.cpp knows, Apus writes what the Hub tokenizer.json of those models
 /// has, as llama.cpp's `llama_vocab` splits (`src/llama-vocab.cpp`): for `smollm`, `starcoder` and `refact`, single
 /// digits first (`Digits(individual_digits)`), then GPT-2's split — transformers falls back to GPT-2's split alone,
-/// which keeps " 12" whole. SentencePiece (`llama`) vocabularies are not converted yet (`unsupportedTokenizer`).
+/// which keeps " 12" whole. `llama` (SentencePiece as byte-fallback BPE, merges from the file or from the scores)
+/// for Llama-like architectures; Gemma's and Phi-3's variants are not converted yet (`unsupportedTokenizer`).
 public struct GGUFTokenizer: Sendable {
     /// `tokenizer.ggml.model` values converted.
-    public static let supportedModels = ["gpt2"]
+    public static let supportedModels = ["gpt2", "llama"]
+    /// Architectures whose SentencePiece vocabulary transformers builds differently (`GGUF_SENTENCEPIECE_BUILDERS`:
+    /// Gemma's respelled spaces and position-ordered merges, Phi-3's normalizer), not converted yet.
+    public static let unconvertedSentencePieceArchitectures: Set<String> = ["gemma", "gemma2", "gemma3", "phi3"]
 
     /// The tokenizer.json document.
     public let json: Data
@@ -26,7 +30,7 @@ public struct GGUFTokenizer: Sendable {
     public let source: String
     /// `tokenizer.ggml.bos_token_id`, `eos_token_id`, `padding_token_id`, `unknown_token_id`.
     public let bosTokenID: Int?, eosTokenID: Int?, paddingTokenID: Int?, unknownTokenID: Int?
-    /// Whether encoding adds BOS / EOS (`tokenizer.ggml.add_bos_token`, default false for byte-level BPE).
+    /// Whether encoding adds BOS / EOS (`tokenizer.ggml.add_bos_token`; when absent, false for byte-level BPE and true for SentencePiece).
     public let addsBOS: Bool, addsEOS: Bool
     /// `tokenizer.chat_template`, when the file has one.
     public let chatTemplate: String?
@@ -38,13 +42,16 @@ public struct GGUFTokenizer: Sendable {
         guard let model = try file.string("tokenizer.ggml.model") else {
             throw GGUFError.missingMetadata(file: path, key: "tokenizer.ggml.model")
         }
-        guard Self.supportedModels.contains(model) else {
-            throw GGUFError.unsupportedTokenizer(file: path, model: model, supported: Self.supportedModels)
+        let architecture = try file.string("general.architecture") ?? ""
+        guard Self.supportedModels.contains(model),
+              !(model == "llama" && Self.unconvertedSentencePieceArchitectures.contains(architecture)) else {
+            let name = model == "llama" ? "llama (SentencePiece) for architecture \(architecture)" : model
+            throw GGUFError.unsupportedTokenizer(file: path, model: name, supported: Self.supportedModels)
         }
         guard let tokens = try file.stringArray("tokenizer.ggml.tokens") else {
             throw GGUFError.missingMetadata(file: path, key: "tokenizer.ggml.tokens")
         }
-        let merges = try file.stringArray("tokenizer.ggml.merges") ?? []
+        let merges = try file.stringArray("tokenizer.ggml.merges")
         let types = try file.intArray("tokenizer.ggml.token_type") ?? []
         guard types.isEmpty || types.count == tokens.count else {
             throw GGUFError.invalidMetadata(file: path, key: "tokenizer.ggml.token_type",
@@ -61,14 +68,28 @@ public struct GGUFTokenizer: Sendable {
         eosTokenID = try tokenID("tokenizer.ggml.eos_token_id")
         paddingTokenID = try tokenID("tokenizer.ggml.padding_token_id")
         unknownTokenID = try tokenID("tokenizer.ggml.unknown_token_id")
-        // update_post_processor drops a flag whose token is unknown.
-        addsBOS = try file.bool("tokenizer.ggml.add_bos_token") ?? false && bosTokenID != nil
+        // update_post_processor drops a flag whose token is unknown. A SentencePiece vocabulary that does not say
+        // adds BOS, as llama.cpp does (`get_gguf_tokenizer`).
+        addsBOS = try file.bool("tokenizer.ggml.add_bos_token") ?? (model == "llama") && bosTokenID != nil
         addsEOS = try file.bool("tokenizer.ggml.add_eos_token") ?? false && eosTokenID != nil
         chatTemplate = try file.string("tokenizer.chat_template")
 
-        let document = try Self.byteLevelDocument(tokens: tokens, types: types, merges: merges, preTokenizer: file.string("tokenizer.ggml.pre"),
-                                                  bos: addsBOS ? bosTokenID.map { (tokens[$0], $0) } : nil,
-                                                  eos: addsEOS ? eosTokenID.map { (tokens[$0], $0) } : nil, file: path)
+        let specialIDs = Set([bosTokenID, eosTokenID, paddingTokenID, unknownTokenID].compactMap { $0 })
+        let bos = addsBOS ? bosTokenID.map { (tokens[$0], $0) } : nil
+        let eos = addsEOS ? eosTokenID.map { (tokens[$0], $0) } : nil
+        let document: JSONDocument
+        if model == "gpt2" {
+            document = try Self.byteLevelDocument(tokens: tokens, types: types, specialIDs: specialIDs, merges: merges ?? [], preTokenizer: file.string("tokenizer.ggml.pre"),
+                                                  bos: bos, eos: eos, file: path)
+        } else {
+            let scores = try file.floatArray("tokenizer.ggml.scores")
+            guard merges != nil || scores?.count == tokens.count else {
+                throw GGUFError.invalidMetadata(file: path, key: "tokenizer.ggml.scores",
+                                                reason: "is missing or not one per token, and there are no merges to use instead")
+            }
+            document = try Self.sentencePieceDocument(tokens: tokens, types: types, specialIDs: specialIDs, merges: merges, scores: scores ?? [],
+                                                      bos: bos, eos: eos, file: path)
+        }
         json = document.data
     }
 
@@ -112,7 +133,7 @@ public struct GGUFTokenizer: Sendable {
     static let byteAlphabet = Set(byteCharacters)
 
     /// `byte_level_tokenizer` + `add_gguf_special_tokens` + `set_split_regex` + `update_post_processor`.
-    static func byteLevelDocument(tokens: [String], types: [Int], merges: [String], preTokenizer: String?,
+    static func byteLevelDocument(tokens: [String], types: [Int], specialIDs: Set<Int>, merges: [String], preTokenizer: String?,
                                   bos: (String, Int)?, eos: (String, Int)?, file: String) throws -> JSONDocument {
         // Vocabulary: a token written outside the byte alphabet is respelled byte by byte (llama.cpp writes some
         // added tokens in plain UTF-8). A later duplicate keeps the first one's place and the later id, as a
@@ -129,29 +150,8 @@ public struct GGUFTokenizer: Sendable {
                 vocabulary.append((spelled, .int(id)))
             }
         }
-        var mergePairs: [JSONDocument] = []
-        mergePairs.reserveCapacity(merges.count)
-        for (rank, merge) in merges.enumerated() {
-            let parts = merge.split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 2 else {
-                throw GGUFError.invalidMetadata(file: file, key: "tokenizer.ggml.merges",
-                                                reason: "entry \(rank) is '\(merge)', expected two tokens separated by one space")
-            }
-            mergePairs.append(.array([.string(String(parts[0])), .string(String(parts[1]))]))
-        }
-
-        // Added tokens: CONTROL (3) ones spelled in the byte alphabet become special; USER_DEFINED (4) ones in the
-        // vocabulary become plain added tokens (llama.cpp matches both whole in the text).
-        var added: [JSONDocument] = []
-        for (id, type) in types.enumerated() where type == 3 || type == 4 {
-            let token = tokens[id]
-            let special = type == 3
-            if special ? !token.allSatisfy(byteAlphabet.contains) : position[token] == nil { continue }
-            added.append(.object([
-                ("id", .int(id)), ("content", .string(token)), ("single_word", .bool(false)), ("lstrip", .bool(false)),
-                ("rstrip", .bool(false)), ("normalized", .bool(false)), ("special", .bool(special)),
-            ]))
-        }
+        let mergePairs = try pairs(merges, file: file)
+        let added = addedTokens(tokens: tokens, types: types, specialIDs: specialIDs) { $0.allSatisfy(byteAlphabet.contains) } isInVocabulary: { position[$0] != nil }
 
         let preTokenizerDocument: JSONDocument
         func byteLevel(useRegex: Bool) -> JSONDocument {
@@ -190,6 +190,124 @@ public struct GGUFTokenizer: Sendable {
         ])
     }
 
+    /// Merges as `[left, right]` pairs, each GGUF entry split at its one space.
+    static func pairs(_ merges: [String], file: String) throws -> [JSONDocument] {
+        var pairs: [JSONDocument] = []
+        pairs.reserveCapacity(merges.count)
+        for (rank, merge) in merges.enumerated() {
+            let parts = merge.split(separator: " ", omittingEmptySubsequences: false)
+            guard parts.count == 2 else {
+                throw GGUFError.invalidMetadata(file: file, key: "tokenizer.ggml.merges",
+                                                reason: "entry \(rank) is '\(merge)', expected two tokens separated by one space")
+            }
+            pairs.append(.array([.string(String(parts[0])), .string(String(parts[1]))]))
+        }
+        return pairs
+    }
+
+    /// `add_gguf_special_tokens`: CONTROL (3) tokens that `isSpelledRight` become special added tokens; USER_DEFINED
+    /// (4) ones in the vocabulary become plain added tokens (llama.cpp matches both whole in the text). The BOS, EOS,
+    /// unknown and padding tokens (`specialIDs`) are special whatever their type, as transformers registers them.
+    static func addedTokens(tokens: [String], types: [Int], specialIDs: Set<Int>, isSpelledRight: (String) -> Bool,
+                            isInVocabulary: (String) -> Bool) -> [JSONDocument] {
+        var added: [JSONDocument] = []
+        for id in tokens.indices {
+            let type = types.indices.contains(id) ? types[id] : 1
+            let token = tokens[id]
+            let special = specialIDs.contains(id) || (type == 3 && isSpelledRight(token))
+            guard special || (type == 4 && isInVocabulary(token)) else { continue }
+            added.append(.object([
+                ("id", .int(id)), ("content", .string(token)), ("single_word", .bool(false)), ("lstrip", .bool(false)),
+                ("rstrip", .bool(false)), ("normalized", .bool(false)), ("special", .bool(special)),
+            ]))
+        }
+        return added
+    }
+
+    // MARK: SentencePiece
+
+    /// `sentencepiece_tokenizer` → `LlamaTokenizer`: byte-fallback BPE over the vocabulary as written, merges from
+    /// the file or recovered from the scores (`generate_merges`), Metaspace with a prefix on the first word only.
+    static func sentencePieceDocument(tokens: [String], types: [Int], specialIDs: Set<Int>, merges: [String]?, scores: [Float],
+                                      bos: (String, Int)?, eos: (String, Int)?, file: String) throws -> JSONDocument {
+        var vocabulary: [(key: String, value: JSONDocument)] = []
+        var ids: [String: Int] = [:]
+        var position: [String: Int] = [:]
+        for (id, token) in tokens.enumerated() {
+            ids[token] = id
+            if let index = position[token] {
+                vocabulary[index].value = .int(id)
+            } else {
+                position[token] = vocabulary.count
+                vocabulary.append((token, .int(id)))
+            }
+        }
+        let mergePairs = try merges.map { try pairs($0, file: file) }
+            ?? generatedMerges(tokens: tokens, scores: scores, ids: ids).map { .array([.string($0.0), .string($0.1)]) }
+        let added = addedTokens(tokens: tokens, types: types, specialIDs: specialIDs) { _ in true } isInVocabulary: { ids[$0] != nil }
+        let metaspace = "\u{2581}"
+        return .object([
+            ("version", .string("1.0")),
+            ("truncation", .null),
+            ("padding", .null),
+            ("added_tokens", .array(added)),
+            ("normalizer", .null),
+            ("pre_tokenizer", .object([("type", .string("Metaspace")), ("replacement", .string(metaspace)),
+                                       ("prepend_scheme", .string("first")), ("split", .bool(false))])),
+            ("post_processor", templateProcessing(bos: bos, eos: eos)),
+            ("decoder", .object([("type", .string("Sequence")), ("decoders", .array([
+                .object([("type", .string("Replace")), ("pattern", .object([("String", .string(metaspace))])), ("content", .string(" "))]),
+                .object([("type", .string("ByteFallback"))]),
+                .object([("type", .string("Fuse"))]),
+                .object([("type", .string("Strip")), ("content", .string(" ")), ("start", .int(1)), ("stop", .int(0))]),
+            ]))])),
+            ("model", .object([
+                ("type", .string("BPE")), ("dropout", .null), ("unk_token", .null), ("continuing_subword_prefix", .null),
+                ("end_of_word_suffix", .null), ("fuse_unk", .bool(true)), ("byte_fallback", .bool(true)),
+                ("ignore_merges", .bool(false)), ("vocab", .object(vocabulary)), ("merges", .array(mergePairs)),
+            ])),
+        ])
+    }
+
+    /// transformers' `generate_merges(vocab, vocab_scores)`: every split of every token into two tokens of the
+    /// vocabulary, ordered best score first, then longer left and right pieces first; within one token by the pieces'
+    /// ids. Python's stable sorts are reproduced with the original position as the last key. Lengths count Unicode
+    /// scalars, as Python's `len` does.
+    static func generatedMerges(tokens: [String], scores: [Float], ids: [String: Int]) -> [(String, String)] {
+        // dict(zip(tokens, scores)): the first position of a token, its last score.
+        var order: [String] = []
+        var scoreOf: [String: Float] = [:]
+        for (token, score) in zip(tokens, scores) {
+            if scoreOf[token] == nil { order.append(token) }
+            scoreOf[token] = score
+        }
+        struct Candidate { let left: String, right: String, score: Float, leftLength: Int, rightLength: Int }
+        var candidates: [Candidate] = []
+        for token in order {
+            let scalars = Array(token.unicodeScalars)
+            guard scalars.count > 1, let score = scoreOf[token] else { continue }
+            var local: [(Candidate, Int, Int)] = []
+            for index in 1..<scalars.count {
+                var left = "", right = ""
+                left.unicodeScalars.append(contentsOf: scalars[..<index])
+                right.unicodeScalars.append(contentsOf: scalars[index...])
+                if let leftID = ids[left], let rightID = ids[right] {
+                    local.append((Candidate(left: left, right: right, score: score, leftLength: index, rightLength: scalars.count - index), leftID, rightID))
+                }
+            }
+            local.sort { ($0.1, $0.2) < ($1.1, $1.2) }
+            candidates.append(contentsOf: local.map(\.0))
+        }
+        let ranked = candidates.indices.sorted { a, b in
+            let x = candidates[a], y = candidates[b]
+            if x.score != y.score { return x.score > y.score }
+            if x.leftLength != y.leftLength { return x.leftLength > y.leftLength }
+            if x.rightLength != y.rightLength { return x.rightLength > y.rightLength }
+            return a < b
+        }
+        return ranked.map { (candidates[$0].left, candidates[$0].right) }
+    }
+
     /// `TokenizersBackend.update_post_processor`: `[BOS] $A [EOS]`, and for pairs `[BOS] $A [EOS] [BOS] $B [EOS]`
     /// with the second sequence's pieces at type id 1.
     static func templateProcessing(bos: (String, Int)?, eos: (String, Int)?) -> JSONDocument {
@@ -207,8 +325,9 @@ public struct GGUFTokenizer: Sendable {
         if let bos { pair.append(special(bos.0, 1)) }
         pair.append(sequence("B", 1))
         if let eos { pair.append(special(eos.0, 1)) }
+        // tokenizers writes this map with its keys sorted.
         var specials: [(key: String, value: JSONDocument)] = []
-        for (token, id) in [bos, eos].compactMap({ $0 }) where !specials.contains(where: { $0.key == token }) {
+        for (token, id) in [bos, eos].compactMap({ $0 }).sorted(by: { $0.0 < $1.0 }) where !specials.contains(where: { $0.key == token }) {
             specials.append((token, .object([("id", .string(token)), ("ids", .array([.int(id)])), ("tokens", .array([.string(token)]))])))
         }
         return .object([("type", .string("TemplateProcessing")), ("single", .array(single)), ("pair", .array(pair)),

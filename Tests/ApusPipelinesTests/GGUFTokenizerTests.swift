@@ -89,9 +89,42 @@ struct GGUFTokenizerTests {
         #expect(gguf.chatTemplate?.contains("<|im_start|>") == true)
     }
 
+    @Test func sentencePieceMatchesTransformers() throws {
+        let directory = Self.fixtures.appendingPathComponent("gguf")
+        let gguf = try GGUFTokenizer(file: GGUFFile(url: directory.appendingPathComponent("tiny-sentencepiece.gguf")))
+        let ours = try Self.object(gguf.json)
+        let theirs = try Self.object(Data(contentsOf: directory.appendingPathComponent("tiny-sentencepiece-expected/tokenizer.json")))
+        #expect(Set(ours.keys) == Set(theirs.keys))
+        for key in theirs.keys {
+            #expect(Self.normalized(ours[key] ?? NSNull()) == Self.normalized(theirs[key] ?? NSNull()), "\(key)")
+        }
+        #expect(gguf.addsBOS && gguf.addsEOS)
+    }
+
+    @Test func generatedMergesFollowScoresThenLengths() {
+        // "ab" (score -1), "bc" (-1.5), "abc" (-2): best score first; among equal scores the longer left piece first.
+        let tokens = ["a", "b", "c", "ab", "bc", "abc"]
+        let ids = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { ($1, $0) })
+        let merges = GGUFTokenizer.generatedMerges(tokens: tokens, scores: [0, 0, 0, -1, -1.5, -2], ids: ids)
+        #expect(merges.map { "\($0.0) \($0.1)" } == ["a b", "b c", "ab c", "a bc"])
+    }
+
+    @Test func gemmaSentencePieceIsNotConvertedYet() throws {
+        // A GGUF v3 with no tensors and two string keys.
+        func le<Value: FixedWidthInteger>(_ value: Value) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
+        func string(_ text: String) -> [UInt8] { le(UInt64(text.utf8.count)) + Array(text.utf8) }
+        var bytes = Array("GGUF".utf8) + le(UInt32(3)) + le(UInt64(0)) + le(UInt64(2))
+        bytes += string("general.architecture") + le(UInt32(8)) + string("gemma3")
+        bytes += string("tokenizer.ggml.model") + le(UInt32(8)) + string("llama")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("apus-gguf-\(UUID().uuidString).gguf")
+        try Data(bytes).write(to: scratch)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        #expect(throws: GGUFError.self) { _ = try GGUFTokenizer(file: GGUFFile(url: scratch)) }
+    }
+
     @Test func postProcessorAddsBOSAndEOSLikeTransformers() {
         let document = GGUFTokenizer.templateProcessing(bos: ("<s>", 1), eos: ("</s>", 2)).text
-        #expect(document == #"{"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}], "pair": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}, {"SpecialToken": {"id": "<s>", "type_id": 1}}, {"Sequence": {"id": "B", "type_id": 1}}, {"SpecialToken": {"id": "</s>", "type_id": 1}}], "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}, "</s>": {"id": "</s>", "ids": [2], "tokens": ["</s>"]}}}"#)
+        #expect(document == #"{"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}], "pair": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}, {"SpecialToken": {"id": "<s>", "type_id": 1}}, {"Sequence": {"id": "B", "type_id": 1}}, {"SpecialToken": {"id": "</s>", "type_id": 1}}], "special_tokens": {"</s>": {"id": "</s>", "ids": [2], "tokens": ["</s>"]}, "<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}}"#)
     }
 
     @Test func byteAlphabetIsGPT2s() {
