@@ -14,6 +14,11 @@
   tiny-sentencepiece.gguf  tokenizer metadata only: a SentencePiece (`llama`) vocabulary of <unk>, <s>, </s>, the 256
       byte tokens, 21 scored pieces and one user-defined token, with no merges (transformers recovers them from the
       scores); tiny-sentencepiece-expected/tokenizer.json is transformers' conversion.
+  tiny-qwen2.gguf, tiny-qwen3.gguf, tiny-gpt2.gguf (+ -expected/ with config.json and model.safetensors): one-layer
+      decoders of the other architectures Apus maps, written the way convert_hf_to_gguf.py writes them (Qwen: no
+      permutation, q/k/v biases for Qwen2, q_norm/k_norm and key_length for Qwen3 — head_dim 128, Qwen3Config's
+      default, because transformers does not read key_length for qwen3; GPT-2: fused attn_qkv and the Conv1D
+      weights stored transposed), with transformers' conversions.
   tiny-llama-metadata.json  every metadata key of tiny-llama.gguf as gguf-py's GGUFReader reads it, with types.
 
 Run: /work/venv-dev/bin/python scripts/make_gguf_fixtures.py   (numpy, gguf 0.19, torch, transformers 5.x)
@@ -199,18 +204,107 @@ def convert_with_transformers(path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     directory, name = os.path.split(path)
-    target = os.path.join(OUT, "tiny-llama-expected")
+    target = os.path.join(OUT, name.replace(".gguf", "-expected"))
     shutil.rmtree(target, ignore_errors=True)
     tokenizer = AutoTokenizer.from_pretrained(directory, gguf_file=name)
-    model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name, dtype=torch.float32)
+    # transformers maps GPT-2's context_length to n_ctx only, leaving GPT2Config's n_positions at 1024 (a size
+    # mismatch for this 16-position file); Apus writes n_positions too, which is passed here the same way.
+    overrides = {"n_positions": 16} if name == "tiny-gpt2.gguf" else {}
+    model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name, dtype=torch.float32, **overrides)
     fresh = AutoModelForCausalLM.from_config(model.config, dtype=torch.float32)
     fresh.load_state_dict(model.state_dict())
     fresh.save_pretrained(target)
-    tokenizer.save_pretrained(target)
+    if name == "tiny-llama.gguf":
+        tokenizer.save_pretrained(target)
     # Only config.json, model.safetensors and tokenizer.json are compared; the rest would be clutter.
     for extra in os.listdir(target):
         if extra not in ("config.json", "model.safetensors", "tokenizer.json"):
             os.remove(os.path.join(target, extra))
+
+
+def write_tiny_decoder(rng, architecture):
+    """A one-layer decoder of `architecture` (qwen2, qwen3, gpt2) with the byte-level vocabulary of tiny-llama."""
+    path = os.path.join(OUT, f"tiny-{architecture}.gguf")
+    tokens, token_types, merges = tiny_vocabulary()
+    vocabulary = len(tokens)
+    hidden, context = 32, 16
+    heads, kv_heads, head_dim, intermediate = {"qwen2": (4, 2, 8, 64), "qwen3": (2, 1, 128, 32), "gpt2": (4, 4, 8, 128)}[architecture]
+    writer = gguf.GGUFWriter(path, architecture)
+    writer.add_name(f"tiny {architecture}")
+    writer.add_context_length(context)
+    writer.add_embedding_length(hidden)
+    writer.add_block_count(1)
+    writer.add_feed_forward_length(intermediate)
+    writer.add_head_count(heads)
+    if architecture == "gpt2":
+        writer.add_layer_norm_eps(1e-5)
+    else:
+        writer.add_head_count_kv(kv_heads)
+        writer.add_rope_freq_base(1000000.0)
+        writer.add_layer_norm_rms_eps(1e-6)
+        if architecture == "qwen3":
+            writer.add_key_length(head_dim)
+            writer.add_value_length(head_dim)
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("qwen2" if architecture != "gpt2" else "gpt-2")
+    writer.add_token_list(tokens)
+    writer.add_token_types(token_types)
+    writer.add_token_merges(merges)
+    writer.add_bos_token_id(0)
+    writer.add_eos_token_id(0)
+
+    def weight(*shape, scale=0.5):
+        return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+    def add(name, values, qtype=T.F32):
+        if qtype == T.F32:
+            writer.add_tensor(name, values)
+        elif qtype == T.F16:
+            writer.add_tensor(name, values.astype(np.float16))
+        else:
+            data = gguf.quants.quantize(values, qtype)
+            writer.add_tensor(name, data, raw_shape=data.shape, raw_dtype=qtype)
+
+    add("token_embd.weight", weight(vocabulary, hidden), T.Q8_0)
+    if architecture == "gpt2":
+        # convert_hf_to_gguf.py stores GPT-2's Conv1D weights ([in, out]) transposed, as [out, in].
+        add("position_embd.weight", weight(context, hidden), T.F16)
+        for norm in ("attn_norm", "ffn_norm"):
+            add(f"blk.0.{norm}.weight", 1 + weight(hidden, scale=0.1))
+            add(f"blk.0.{norm}.bias", weight(hidden, scale=0.1))
+        add("blk.0.attn_qkv.weight", weight(hidden, 3 * hidden).T.copy(), T.Q8_0)
+        add("blk.0.attn_qkv.bias", weight(3 * hidden, scale=0.1))
+        add("blk.0.attn_output.weight", weight(hidden, hidden).T.copy(), T.F16)
+        add("blk.0.attn_output.bias", weight(hidden, scale=0.1))
+        add("blk.0.ffn_up.weight", weight(hidden, intermediate).T.copy(), T.Q4_1)
+        add("blk.0.ffn_up.bias", weight(intermediate, scale=0.1))
+        add("blk.0.ffn_down.weight", weight(intermediate, hidden).T.copy(), T.Q8_0)
+        add("blk.0.ffn_down.bias", weight(hidden, scale=0.1))
+        add("output_norm.weight", 1 + weight(hidden, scale=0.1))
+        add("output_norm.bias", weight(hidden, scale=0.1))
+    else:
+        add("blk.0.attn_norm.weight", 1 + weight(hidden, scale=0.1))
+        add("blk.0.attn_q.weight", weight(heads * head_dim, hidden), T.Q8_0)
+        add("blk.0.attn_k.weight", weight(kv_heads * head_dim, hidden), T.Q4_0)
+        add("blk.0.attn_v.weight", weight(kv_heads * head_dim, hidden), T.F16)
+        if architecture == "qwen2":
+            for part, rows in (("attn_q", heads * head_dim), ("attn_k", kv_heads * head_dim), ("attn_v", kv_heads * head_dim)):
+                add(f"blk.0.{part}.bias", weight(rows, scale=0.1))
+        else:
+            add("blk.0.attn_q_norm.weight", 1 + weight(head_dim, scale=0.1))
+            add("blk.0.attn_k_norm.weight", 1 + weight(head_dim, scale=0.1))
+        add("blk.0.attn_output.weight", weight(hidden, heads * head_dim), T.Q8_0)
+        add("blk.0.ffn_norm.weight", 1 + weight(hidden, scale=0.1))
+        add("blk.0.ffn_gate.weight", weight(intermediate, hidden), T.Q5_1)
+        add("blk.0.ffn_up.weight", weight(intermediate, hidden), T.Q8_0)
+        add("blk.0.ffn_down.weight", weight(hidden, intermediate), T.F16)
+        add("output_norm.weight", 1 + weight(hidden, scale=0.1))
+        add("output.weight", weight(vocabulary, hidden), T.Q8_0)  # untied
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
 
 
 def write_tiny_sentencepiece():
@@ -253,6 +347,8 @@ def main():
     write_metadata_listing(path)
     convert_with_transformers(path)
     write_tiny_sentencepiece()
+    for architecture in ("qwen2", "qwen3", "gpt2"):
+        convert_with_transformers(write_tiny_decoder(rng, architecture))
 
 
 if __name__ == "__main__":

@@ -71,7 +71,8 @@ public struct GGUFConfiguration: Sendable {
             values["n_head"] = .int(try required("attention.head_count"))
             let feedForward = try required("feed_forward_length")
             values["feed_forward_length"] = .int(feedForward)
-            values["n_inner"] = .int(feedForward) // beyond transformers: the key GPT2Config reads
+            // Beyond transformers (which leaves n_inner null, GPT2Config's "4 · n_embd"): the width when it is another.
+            values["n_inner"] = feedForward == 4 * (try required("embedding_length")) ? .null : .int(feedForward)
             if let epsilon = try optionalFloat("attention.layer_norm_epsilon") { values["layer_norm_epsilon"] = .double(epsilon) }
         default:
             let hidden = try required("embedding_length"), heads = try required("attention.head_count")
