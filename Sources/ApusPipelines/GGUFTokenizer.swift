@@ -16,13 +16,15 @@ import Foundation
 /// has, as llama.cpp's `llama_vocab` splits (`src/llama-vocab.cpp`): for `smollm`, `starcoder` and `refact`, single
 /// digits first (`Digits(individual_digits)`), then GPT-2's split — transformers falls back to GPT-2's split alone,
 /// which keeps " 12" whole. `llama` (SentencePiece as byte-fallback BPE, merges from the file or from the scores)
-/// for Llama-like architectures; Gemma's and Phi-3's variants are not converted yet (`unsupportedTokenizer`).
+/// for Llama-like architectures, and Gemma's variant (`gemma_tokenizer`); Phi-3's is not converted yet.
 public struct GGUFTokenizer: Sendable {
     /// `tokenizer.ggml.model` values converted.
     public static let supportedModels = ["gpt2", "llama"]
-    /// Architectures whose SentencePiece vocabulary transformers builds differently (`GGUF_SENTENCEPIECE_BUILDERS`:
-    /// Gemma's respelled spaces and position-ordered merges, Phi-3's normalizer), not converted yet.
-    public static let unconvertedSentencePieceArchitectures: Set<String> = ["gemma", "gemma2", "gemma3", "phi3"]
+    /// Architectures whose SentencePiece vocabulary is built Gemma's way (`gemma_tokenizer`).
+    public static let gemmaArchitectures: Set<String> = ["gemma", "gemma2", "gemma3"]
+    /// Architectures whose SentencePiece vocabulary transformers builds another way, not converted yet (Phi-3's
+    /// prefix normalizer, `phi3_tokenizer`).
+    public static let unconvertedSentencePieceArchitectures: Set<String> = ["phi3"]
 
     /// The tokenizer.json document.
     public let json: Data
@@ -83,12 +85,14 @@ public struct GGUFTokenizer: Sendable {
                                                   bos: bos, eos: eos, file: path)
         } else {
             let scores = try file.floatArray("tokenizer.ggml.scores")
-            guard merges != nil || scores?.count == tokens.count else {
+            guard merges != nil || scores?.count == tokens.count || Self.gemmaArchitectures.contains(architecture) else {
                 throw GGUFError.invalidMetadata(file: path, key: "tokenizer.ggml.scores",
                                                 reason: "is missing or not one per token, and there are no merges to use instead")
             }
-            document = try Self.sentencePieceDocument(tokens: tokens, types: types, specialIDs: specialIDs, merges: merges, scores: scores ?? [],
-                                                      bos: bos, eos: eos, file: path)
+            document = Self.gemmaArchitectures.contains(architecture)
+                ? Self.gemmaDocument(tokens: tokens, types: types, specialIDs: specialIDs, bos: bos, eos: eos)
+                : try Self.sentencePieceDocument(tokens: tokens, types: types, specialIDs: specialIDs, merges: merges, scores: scores ?? [],
+                                                 bos: bos, eos: eos, file: path)
         }
         json = document.data
     }
@@ -120,17 +124,27 @@ public struct GGUFTokenizer: Sendable {
 
     /// GPT-2's byte ↔ character table (`bytes_to_unicode` in transformers/convert_slow_tokenizer.py): printable
     /// Latin-1 bytes stand for themselves, the other 68 take the characters from U+0100 on, in byte order.
-    static let byteCharacters: [Character] = {
-        var characters: [Character] = []
+    static let byteCharacters: [Unicode.Scalar] = {
+        var characters: [Unicode.Scalar] = []
         var next: UInt32 = 256
         for byte in 0..<256 {
             let printable = (33...126).contains(byte) || (161...172).contains(byte) || (174...255).contains(byte)
             let scalar = printable ? UInt32(byte) : { defer { next += 1 }; return next }()
-            characters.append(Character(Unicode.Scalar(scalar)!))
+            characters.append(Unicode.Scalar(scalar)!)
         }
         return characters
     }()
     static let byteAlphabet = Set(byteCharacters)
+
+    /// Whether every code point of `token` is in the byte alphabet (Python's `set(token) <= alphabet`).
+    static func isByteLevel(_ token: String) -> Bool { token.unicodeScalars.allSatisfy(byteAlphabet.contains) }
+
+    /// A token compared by its UTF-8 bytes, as Python and HF tokenizers compare strings. Swift's `String` equality is
+    /// canonical equivalence: "য\u{09BC}" == "\u{09DF}", which would merge two distinct Gemma tokens.
+    struct TokenKey: Hashable {
+        let bytes: [UInt8]
+        init(_ token: String) { bytes = Array(token.utf8) }
+    }
 
     /// `byte_level_tokenizer` + `add_gguf_special_tokens` + `set_split_regex` + `update_post_processor`.
     static func byteLevelDocument(tokens: [String], types: [Int], specialIDs: Set<Int>, merges: [String], preTokenizer: String?,
@@ -139,19 +153,19 @@ public struct GGUFTokenizer: Sendable {
         // added tokens in plain UTF-8). A later duplicate keeps the first one's place and the later id, as a
         // Python dict built in order does.
         var vocabulary: [(key: String, value: JSONDocument)] = []
-        var position: [String: Int] = [:]
+        var position: [TokenKey: Int] = [:]
         vocabulary.reserveCapacity(tokens.count)
         for (id, token) in tokens.enumerated() {
-            let spelled = token.allSatisfy(byteAlphabet.contains) ? token : String(token.utf8.map { byteCharacters[Int($0)] })
-            if let index = position[spelled] {
+            let spelled = isByteLevel(token) ? token : String(String.UnicodeScalarView(token.utf8.map { byteCharacters[Int($0)] }))
+            if let index = position[TokenKey(spelled)] {
                 vocabulary[index].value = .int(id)
             } else {
-                position[spelled] = vocabulary.count
+                position[TokenKey(spelled)] = vocabulary.count
                 vocabulary.append((spelled, .int(id)))
             }
         }
         let mergePairs = try pairs(merges, file: file)
-        let added = addedTokens(tokens: tokens, types: types, specialIDs: specialIDs) { $0.allSatisfy(byteAlphabet.contains) } isInVocabulary: { position[$0] != nil }
+        let added = addedTokens(tokens: tokens, types: types, specialIDs: specialIDs) { isByteLevel($0) } isInVocabulary: { position[TokenKey($0)] != nil }
 
         let preTokenizerDocument: JSONDocument
         func byteLevel(useRegex: Bool) -> JSONDocument {
@@ -231,20 +245,20 @@ public struct GGUFTokenizer: Sendable {
     static func sentencePieceDocument(tokens: [String], types: [Int], specialIDs: Set<Int>, merges: [String]?, scores: [Float],
                                       bos: (String, Int)?, eos: (String, Int)?, file: String) throws -> JSONDocument {
         var vocabulary: [(key: String, value: JSONDocument)] = []
-        var ids: [String: Int] = [:]
-        var position: [String: Int] = [:]
+        var ids: [TokenKey: Int] = [:]
+        var position: [TokenKey: Int] = [:]
         for (id, token) in tokens.enumerated() {
-            ids[token] = id
-            if let index = position[token] {
+            ids[TokenKey(token)] = id
+            if let index = position[TokenKey(token)] {
                 vocabulary[index].value = .int(id)
             } else {
-                position[token] = vocabulary.count
+                position[TokenKey(token)] = vocabulary.count
                 vocabulary.append((token, .int(id)))
             }
         }
         let mergePairs = try merges.map { try pairs($0, file: file) }
             ?? generatedMerges(tokens: tokens, scores: scores, ids: ids).map { .array([.string($0.0), .string($0.1)]) }
-        let added = addedTokens(tokens: tokens, types: types, specialIDs: specialIDs) { _ in true } isInVocabulary: { ids[$0] != nil }
+        let added = addedTokens(tokens: tokens, types: types, specialIDs: specialIDs) { _ in true } isInVocabulary: { ids[TokenKey($0)] != nil }
         let metaspace = "\u{2581}"
         return .object([
             ("version", .string("1.0")),
@@ -269,29 +283,75 @@ public struct GGUFTokenizer: Sendable {
         ])
     }
 
+    /// `gemma_tokenizer` → `GemmaTokenizer`: tokens of two or more spaces (stored as real spaces) respelled as "▁"s;
+    /// merges recovered from the vocabulary ranked by file position (Gemma's scores do not follow its merge order);
+    /// spaces become "▁" in a normalizer and words split after each space; BPE with byte fallback and `<unk>`.
+    static func gemmaDocument(tokens: [String], types: [Int], specialIDs: Set<Int>, bos: (String, Int)?, eos: (String, Int)?) -> JSONDocument {
+        let metaspace = "\u{2581}"
+        let respelled = tokens.map { token in
+            token.contains(" ") && token.unicodeScalars.allSatisfy(\.properties.isWhitespace)
+                ? String(repeating: metaspace, count: token.unicodeScalars.count) : token
+        }
+        var vocabulary: [(key: String, value: JSONDocument)] = []
+        var ids: [TokenKey: Int] = [:]
+        var position: [TokenKey: Int] = [:]
+        for (id, token) in respelled.enumerated() {
+            ids[TokenKey(token)] = id
+            if let index = position[TokenKey(token)] {
+                vocabulary[index].value = .int(id)
+            } else {
+                position[TokenKey(token)] = vocabulary.count
+                vocabulary.append((token, .int(id)))
+            }
+        }
+        let merges = generatedMerges(tokens: respelled, scores: respelled.indices.map { -Float($0) }, ids: ids)
+        let added = addedTokens(tokens: tokens, types: types, specialIDs: specialIDs) { _ in true } isInVocabulary: { ids[TokenKey($0)] != nil }
+        return .object([
+            ("version", .string("1.0")),
+            ("truncation", .null),
+            ("padding", .null),
+            ("added_tokens", .array(added)),
+            ("normalizer", .object([("type", .string("Replace")), ("pattern", .object([("String", .string(" "))])), ("content", .string(metaspace))])),
+            ("pre_tokenizer", .object([("type", .string("Split")), ("pattern", .object([("String", .string(" "))])),
+                                       ("behavior", .string("MergedWithPrevious")), ("invert", .bool(false))])),
+            ("post_processor", templateProcessing(bos: bos, eos: eos)),
+            ("decoder", .object([("type", .string("Sequence")), ("decoders", .array([
+                .object([("type", .string("Replace")), ("pattern", .object([("String", .string(metaspace))])), ("content", .string(" "))]),
+                .object([("type", .string("ByteFallback"))]),
+                .object([("type", .string("Fuse"))]),
+            ]))])),
+            ("model", .object([
+                ("type", .string("BPE")), ("dropout", .null), ("unk_token", .string("<unk>")), ("continuing_subword_prefix", .null),
+                ("end_of_word_suffix", .null), ("fuse_unk", .bool(true)), ("byte_fallback", .bool(true)),
+                ("ignore_merges", .bool(false)), ("vocab", .object(vocabulary)),
+                ("merges", .array(merges.map { .array([.string($0.0), .string($0.1)]) })),
+            ])),
+        ])
+    }
+
     /// transformers' `generate_merges(vocab, vocab_scores)`: every split of every token into two tokens of the
     /// vocabulary, ordered best score first, then longer left and right pieces first; within one token by the pieces'
     /// ids. Python's stable sorts are reproduced with the original position as the last key. Lengths count Unicode
     /// scalars, as Python's `len` does.
-    static func generatedMerges(tokens: [String], scores: [Float], ids: [String: Int]) -> [(String, String)] {
+    static func generatedMerges(tokens: [String], scores: [Float], ids: [TokenKey: Int]) -> [(String, String)] {
         // dict(zip(tokens, scores)): the first position of a token, its last score.
         var order: [String] = []
-        var scoreOf: [String: Float] = [:]
+        var scoreOf: [TokenKey: Float] = [:]
         for (token, score) in zip(tokens, scores) {
-            if scoreOf[token] == nil { order.append(token) }
-            scoreOf[token] = score
+            if scoreOf[TokenKey(token)] == nil { order.append(token) }
+            scoreOf[TokenKey(token)] = score
         }
         struct Candidate { let left: String, right: String, score: Float, leftLength: Int, rightLength: Int }
         var candidates: [Candidate] = []
         for token in order {
             let scalars = Array(token.unicodeScalars)
-            guard scalars.count > 1, let score = scoreOf[token] else { continue }
+            guard scalars.count > 1, let score = scoreOf[TokenKey(token)] else { continue }
             var local: [(Candidate, Int, Int)] = []
             for index in 1..<scalars.count {
                 var left = "", right = ""
                 left.unicodeScalars.append(contentsOf: scalars[..<index])
                 right.unicodeScalars.append(contentsOf: scalars[index...])
-                if let leftID = ids[left], let rightID = ids[right] {
+                if let leftID = ids[TokenKey(left)], let rightID = ids[TokenKey(right)] {
                     local.append((Candidate(left: left, right: right, score: score, leftLength: index, rightLength: scalars.count - index), leftID, rightID))
                 }
             }

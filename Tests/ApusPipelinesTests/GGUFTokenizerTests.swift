@@ -104,22 +104,51 @@ struct GGUFTokenizerTests {
     @Test func generatedMergesFollowScoresThenLengths() {
         // "ab" (score -1), "bc" (-1.5), "abc" (-2): best score first; among equal scores the longer left piece first.
         let tokens = ["a", "b", "c", "ab", "bc", "abc"]
-        let ids = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { ($1, $0) })
+        let ids = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { (GGUFTokenizer.TokenKey($1), $0) })
         let merges = GGUFTokenizer.generatedMerges(tokens: tokens, scores: [0, 0, 0, -1, -1.5, -2], ids: ids)
         #expect(merges.map { "\($0.0) \($0.1)" } == ["a b", "b c", "ab c", "a bc"])
     }
 
-    @Test func gemmaSentencePieceIsNotConvertedYet() throws {
+    @Test func phi3SentencePieceIsNotConvertedYet() throws {
         // A GGUF v3 with no tensors and two string keys.
         func le<Value: FixedWidthInteger>(_ value: Value) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
         func string(_ text: String) -> [UInt8] { le(UInt64(text.utf8.count)) + Array(text.utf8) }
         var bytes = Array("GGUF".utf8) + le(UInt32(3)) + le(UInt64(0)) + le(UInt64(2))
-        bytes += string("general.architecture") + le(UInt32(8)) + string("gemma3")
+        bytes += string("general.architecture") + le(UInt32(8)) + string("phi3")
         bytes += string("tokenizer.ggml.model") + le(UInt32(8)) + string("llama")
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("apus-gguf-\(UUID().uuidString).gguf")
         try Data(bytes).write(to: scratch)
         defer { try? FileManager.default.removeItem(at: scratch) }
         #expect(throws: GGUFError.self) { _ = try GGUFTokenizer(file: GGUFFile(url: scratch)) }
+    }
+
+    /// Any local GGUF's tokenizer against the tokenizer.json of its transformers conversion (neither committed; Gemma's
+    /// licence forbids it): set `APUS_GGUF_REFERENCE_FILE` and `APUS_GGUF_REFERENCE_DIRECTORY` (see LocalGGUFReferenceTests).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["APUS_GGUF_REFERENCE_DIRECTORY"] != nil, "set APUS_GGUF_REFERENCE_FILE and APUS_GGUF_REFERENCE_DIRECTORY"))
+    func localFileMatchesItsConversion() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let file = try GGUFFile(url: URL(fileURLWithPath: try #require(environment["APUS_GGUF_REFERENCE_FILE"])))
+        let directory = URL(fileURLWithPath: try #require(environment["APUS_GGUF_REFERENCE_DIRECTORY"]))
+        var ours = try Self.object(GGUFTokenizer(file: file).json)
+        let theirs = try Self.object(Data(contentsOf: directory.appendingPathComponent("tokenizer.json")))
+        if try file.string("tokenizer.ggml.pre") == "smollm" { ours["pre_tokenizer"] = theirs["pre_tokenizer"] } // the known difference
+        #expect(Set(ours.keys) == Set(theirs.keys))
+        for key in theirs.keys where key != "model" {
+            #expect(Self.normalized(ours[key] ?? NSNull()) == Self.normalized(theirs[key] ?? NSNull()), "\(key)")
+        }
+        var ourModel = try #require(ours["model"] as? [String: Any]), theirModel = try #require(theirs["model"] as? [String: Any])
+        let ourMerges = try #require(ourModel.removeValue(forKey: "merges") as? [[String]])
+        let theirMerges = try #require(theirModel.removeValue(forKey: "merges") as? [[String]])
+        #expect(ourMerges.count == theirMerges.count)
+        // By bytes: Swift's String equality would call canonically equivalent tokens equal.
+        let ourMergeBytes = ourMerges.map { $0.map { Array($0.utf8) } }, theirMergeBytes = theirMerges.map { $0.map { Array($0.utf8) } }
+        #expect(ourMergeBytes == theirMergeBytes)
+        let firstDifference = zip(ourMerges, theirMerges).enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(firstDifference == nil, "merge \(firstDifference.map { "\($0.offset): \($0.element.0) vs \($0.element.1)" } ?? "")")
+        #expect((ourModel["vocab"] as? [String: Int]) == (theirModel["vocab"] as? [String: Int]))
+        ourModel["vocab"] = nil
+        theirModel["vocab"] = nil
+        #expect(Self.normalized(ourModel) == Self.normalized(theirModel))
     }
 
     @Test func postProcessorAddsBOSAndEOSLikeTransformers() {
