@@ -142,8 +142,8 @@ public final class GGUFCheckpoint: TensorFile, @unchecked Sendable {
     static func unpermuteRows(_ stored: Tensor, heads: Int, tensor: String, file: String) throws -> Tensor {
         let rows = stored.shape.first ?? 0
         guard heads > 0, rows % (2 * heads) == 0 else {
-            throw LoadingError.unexpectedShape(tensor: tensor, expected: [2 * heads * max(1, rows / max(1, 2 * heads))] + stored.shape.dropFirst(),
-                                               actual: stored.shape, file: file)
+            throw GGUFError.invalidDimensions(file: file, tensor: tensor, dimensions: stored.shape.reversed().map { UInt64($0) },
+                                              reason: "\(rows) rows are not \(heads) heads of an even size, which undoing Llama's Q/K permutation needs")
         }
         let width = stored.shape.dropFirst().reduce(1, *)
         let headDim = rows / heads, half = headDim / 2

@@ -196,7 +196,7 @@ extension GGUFFile {
             let remainder = offset % parsed.alignment
             parsed.dataStart = remainder == 0 ? offset : offset + parsed.alignment - remainder
             let dataSize = max(0, bytes.count - parsed.dataStart)
-            for info in parsed.tensors where info.offset + info.byteCount > dataSize {
+            for info in parsed.tensors where info.byteCount > dataSize || info.offset > dataSize - info.byteCount {
                 throw .tensorOutOfBounds(file: file, tensor: info.name, begin: UInt64(info.offset), byteCount: info.byteCount, dataSize: dataSize)
             }
             let byOffset = parsed.tensors.filter { $0.byteCount > 0 }.sorted { $0.offset < $1.offset }
@@ -208,7 +208,7 @@ extension GGUFFile {
 
         // MARK: Scalars and strings
 
-        private mutating func need(_ count: UInt64, _ what: @autoclosure () -> String) throws(GGUFError) {
+        private func need(_ count: UInt64, _ what: @autoclosure () -> String) throws(GGUFError) {
             guard count <= UInt64(bytesLeft) else {
                 throw .truncated(file: file, what: what(), offset: offset, needed: count, fileSize: bytes.count)
             }
@@ -312,7 +312,8 @@ extension GGUFFile {
             guard tensorOffset % UInt64(alignment) == 0 else {
                 throw .misalignedTensor(file: file, tensor: name, offset: tensorOffset, alignment: alignment)
             }
-            guard let begin = Int(exactly: tensorOffset), begin <= bytes.count, byteCount <= bytes.count - begin else {
+            // Checked against the data section once its start is known; an offset beyond Int is beyond any file.
+            guard let begin = Int(exactly: tensorOffset) else {
                 throw .tensorOutOfBounds(file: file, tensor: name, begin: tensorOffset, byteCount: byteCount, dataSize: bytes.count)
             }
             return TensorInfo(name: name, type: type, dimensions: dimensions, offset: begin, byteCount: byteCount)

@@ -101,7 +101,7 @@ struct GGUFCheckpointTests {
         let stored = Tensor(shape: [8, 1], values: [0, 2, 1, 3, 4, 6, 5, 7])
         let hub = try GGUFCheckpoint.unpermuteRows(stored, heads: 2, tensor: "q", file: "f")
         #expect(Array(UnsafeBufferPointer(start: hub.storage.pointer, count: 8)) == [0, 1, 2, 3, 4, 5, 6, 7])
-        #expect(throws: LoadingError.self) { _ = try GGUFCheckpoint.unpermuteRows(Tensor(zeros: [6, 1]), heads: 2, tensor: "q", file: "f") }
+        #expect(throws: GGUFError.self) { _ = try GGUFCheckpoint.unpermuteRows(Tensor(zeros: [6, 1]), heads: 2, tensor: "q", file: "f") }
     }
 
     @Test func namesPerArchitecture() throws {
