@@ -136,6 +136,26 @@ public struct GGUFTokenizer: Sendable {
     }()
     static let byteAlphabet = Set(byteCharacters)
 
+    /// The `vocab` object of `tokens` (token → id), and each token's id. A token listed twice keeps its first place
+    /// and its last id, as the Python dict transformers builds in order does.
+    static func vocabulary(_ tokens: [String]) -> (document: [(key: String, value: JSONDocument)], ids: [TokenKey: Int]) {
+        var members: [(key: String, value: JSONDocument)] = []
+        var ids: [TokenKey: Int] = [:]
+        var position: [TokenKey: Int] = [:]
+        members.reserveCapacity(tokens.count)
+        for (id, token) in tokens.enumerated() {
+            let key = TokenKey(token)
+            ids[key] = id
+            if let index = position[key] {
+                members[index].value = .int(id)
+            } else {
+                position[key] = members.count
+                members.append((token, .int(id)))
+            }
+        }
+        return (members, ids)
+    }
+
     /// Whether every code point of `token` is in the byte alphabet (Python's `set(token) <= alphabet`).
     static func isByteLevel(_ token: String) -> Bool { token.unicodeScalars.allSatisfy(byteAlphabet.contains) }
 
@@ -149,23 +169,11 @@ public struct GGUFTokenizer: Sendable {
     /// `byte_level_tokenizer` + `add_gguf_special_tokens` + `set_split_regex` + `update_post_processor`.
     static func byteLevelDocument(tokens: [String], types: [Int], specialIDs: Set<Int>, merges: [String], preTokenizer: String?,
                                   bos: (String, Int)?, eos: (String, Int)?, file: String) throws -> JSONDocument {
-        // Vocabulary: a token written outside the byte alphabet is respelled byte by byte (llama.cpp writes some
-        // added tokens in plain UTF-8). A later duplicate keeps the first one's place and the later id, as a
-        // Python dict built in order does.
-        var vocabulary: [(key: String, value: JSONDocument)] = []
-        var position: [TokenKey: Int] = [:]
-        vocabulary.reserveCapacity(tokens.count)
-        for (id, token) in tokens.enumerated() {
-            let spelled = isByteLevel(token) ? token : String(String.UnicodeScalarView(token.utf8.map { byteCharacters[Int($0)] }))
-            if let index = position[TokenKey(spelled)] {
-                vocabulary[index].value = .int(id)
-            } else {
-                position[TokenKey(spelled)] = vocabulary.count
-                vocabulary.append((spelled, .int(id)))
-            }
-        }
+        // A token written outside the byte alphabet is respelled byte by byte (llama.cpp writes some added tokens
+        // in plain UTF-8).
+        let (vocabulary, ids) = vocabulary(tokens.map { isByteLevel($0) ? $0 : String(String.UnicodeScalarView($0.utf8.map { byteCharacters[Int($0)] })) })
         let mergePairs = try pairs(merges, file: file)
-        let added = addedTokens(tokens: tokens, types: types, specialIDs: specialIDs) { isByteLevel($0) } isInVocabulary: { position[TokenKey($0)] != nil }
+        let added = addedTokens(tokens: tokens, types: types, specialIDs: specialIDs) { isByteLevel($0) } isInVocabulary: { ids[TokenKey($0)] != nil }
 
         let preTokenizerDocument: JSONDocument
         func byteLevel(useRegex: Bool) -> JSONDocument {
@@ -244,18 +252,7 @@ public struct GGUFTokenizer: Sendable {
     /// the file or recovered from the scores (`generate_merges`), Metaspace with a prefix on the first word only.
     static func sentencePieceDocument(tokens: [String], types: [Int], specialIDs: Set<Int>, merges: [String]?, scores: [Float],
                                       bos: (String, Int)?, eos: (String, Int)?, file: String) throws -> JSONDocument {
-        var vocabulary: [(key: String, value: JSONDocument)] = []
-        var ids: [TokenKey: Int] = [:]
-        var position: [TokenKey: Int] = [:]
-        for (id, token) in tokens.enumerated() {
-            ids[TokenKey(token)] = id
-            if let index = position[TokenKey(token)] {
-                vocabulary[index].value = .int(id)
-            } else {
-                position[TokenKey(token)] = vocabulary.count
-                vocabulary.append((token, .int(id)))
-            }
-        }
+        let (vocabulary, ids) = vocabulary(tokens)
         let mergePairs = try merges.map { try pairs($0, file: file) }
             ?? generatedMerges(tokens: tokens, scores: scores, ids: ids).map { .array([.string($0.0), .string($0.1)]) }
         let added = addedTokens(tokens: tokens, types: types, specialIDs: specialIDs) { _ in true } isInVocabulary: { ids[TokenKey($0)] != nil }
@@ -292,18 +289,7 @@ public struct GGUFTokenizer: Sendable {
             token.contains(" ") && token.unicodeScalars.allSatisfy(\.properties.isWhitespace)
                 ? String(repeating: metaspace, count: token.unicodeScalars.count) : token
         }
-        var vocabulary: [(key: String, value: JSONDocument)] = []
-        var ids: [TokenKey: Int] = [:]
-        var position: [TokenKey: Int] = [:]
-        for (id, token) in respelled.enumerated() {
-            ids[TokenKey(token)] = id
-            if let index = position[TokenKey(token)] {
-                vocabulary[index].value = .int(id)
-            } else {
-                position[TokenKey(token)] = vocabulary.count
-                vocabulary.append((token, .int(id)))
-            }
-        }
+        let (vocabulary, ids) = vocabulary(respelled)
         let merges = generatedMerges(tokens: respelled, scores: respelled.indices.map { -Float($0) }, ids: ids)
         let added = addedTokens(tokens: tokens, types: types, specialIDs: specialIDs) { _ in true } isInVocabulary: { ids[TokenKey($0)] != nil }
         return .object([

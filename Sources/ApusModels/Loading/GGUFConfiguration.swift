@@ -10,22 +10,11 @@ import Foundation
 /// `rope_scaling` from `rope.scaling.*`, GPT-2's `n_positions`/`n_inner`. The rope base is written both as
 /// `rope_theta` (Hub spelling) and `rope_parameters` (transformers 5.x spelling).
 public struct GGUFConfiguration: Sendable {
-    /// A JSON value of the rebuilt config.
-    public indirect enum Value: Sendable, Equatable {
-        case int(Int)
-        case double(Double)
-        case bool(Bool)
-        case string(String)
-        case array([Value])
-        case object([String: Value])
-        case null
-    }
-
     /// `general.architecture` values Apus maps to Hub names and a config.
     public static let supportedArchitectures = ["gemma3", "gpt2", "llama", "qwen2", "qwen3"]
 
     /// The config's keys and values.
-    public let values: [String: Value]
+    public let values: [String: JSONDocument]
 
     /// Rebuilds the config of `file`; throws `unsupportedArchitecture`, `missingMetadata` or `metadataType`.
     public init(file: GGUFFile) throws {
@@ -45,7 +34,7 @@ public struct GGUFConfiguration: Sendable {
         func optionalInt(_ suffix: String) throws -> Int? { try file.int(architecture + "." + suffix) }
         func optionalFloat(_ suffix: String) throws -> Double? { try file.float(architecture + "." + suffix) }
 
-        var values: [String: Value] = [:]
+        var values: [String: JSONDocument] = [:]
         // tie_word_embeddings: llama.cpp writes `output.weight` only when it is not the embedding matrix.
         values["tie_word_embeddings"] = .bool(file.tensor(named: "output.weight") == nil)
         // vocab_size: stated, else the token count (transformers issue #32526).
@@ -100,18 +89,18 @@ public struct GGUFConfiguration: Sendable {
             }
             values["hidden_act"] = .string("silu")
             let scaling = try Self.ropeScaling(file, architecture: architecture)
-            if let scaling { values["rope_scaling"] = .object(scaling) }
+            if let scaling { values["rope_scaling"] = Self.object(scaling) }
             if let theta = try optionalFloat("rope.freq_base") {
                 values["rope_theta"] = .double(theta)
-                let global = Value.object(["rope_type": .string("default"), "rope_theta": .double(theta)].merging(scaling ?? [:]) { $1 })
+                let global = Self.object(["rope_type": .string("default"), "rope_theta": .double(theta)].merging(scaling ?? [:]) { $1 })
                 values["rope_parameters"] = global
                 if architecture == "gemma3" {
                     // Gemma 3's sliding layers rotate with their own base, which GGUF does not store: transformers
                     // takes Gemma3TextConfig's default (rope_local_base_freq 10000), and so does llama.cpp.
                     let local = Self.gemma3LocalRopeBase
                     values["rope_local_base_freq"] = .double(local)
-                    values["rope_parameters"] = .object(["full_attention": global,
-                                                         "sliding_attention": .object(["rope_type": .string("default"), "rope_theta": .double(local)])])
+                    values["rope_parameters"] = Self.object(["full_attention": global,
+                                                             "sliding_attention": Self.object(["rope_type": .string("default"), "rope_theta": .double(local)])])
                 }
             }
             if architecture == "gemma3" {
@@ -142,27 +131,20 @@ public struct GGUFConfiguration: Sendable {
 
     /// `rope_scaling` from `ARCH.rope.scaling.{type,factor,original_context_length}` (beyond transformers, which
     /// maps them for gpt-oss only); nil when absent or `none`.
-    private static func ropeScaling(_ file: GGUFFile, architecture: String) throws -> [String: Value]? {
+    private static func ropeScaling(_ file: GGUFFile, architecture: String) throws -> [String: JSONDocument]? {
         let prefix = architecture + ".rope.scaling."
         guard let type = try file.string(prefix + "type"), type != "none" else { return nil }
-        var scaling: [String: Value] = ["rope_type": .string(type)]
+        var scaling: [String: JSONDocument] = ["rope_type": .string(type)]
         if let factor = try file.float(prefix + "factor") { scaling["factor"] = .double(factor) }
         if let original = try file.int(prefix + "original_context_length") { scaling["original_max_position_embeddings"] = .int(original) }
         return scaling
     }
 
     /// The config as a JSON document (keys sorted), ready for `ConfigurationFile.decode(_:from:source:)`.
-    public var json: Data { Self.document(.object(values)).data }
+    public var json: Data { Self.object(values).data }
 
-    private static func document(_ value: Value) -> JSONDocument {
-        switch value {
-        case .int(let number): return .int(number)
-        case .double(let number): return .double(number)
-        case .bool(let flag): return .bool(flag)
-        case .string(let text): return .string(text)
-        case .array(let elements): return .array(elements.map(document))
-        case .object(let members): return .object(members.keys.sorted().map { ($0, document(members[$0] ?? .null)) })
-        case .null: return .null
-        }
+    /// A JSON object of `members`, keys sorted as `json.dump(sort_keys=True)` writes them.
+    static func object(_ members: [String: JSONDocument]) -> JSONDocument {
+        .object(members.keys.sorted().map { ($0, members[$0] ?? .null) })
     }
 }
