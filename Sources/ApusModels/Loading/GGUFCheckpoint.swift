@@ -69,13 +69,13 @@ public final class GGUFCheckpoint: TensorFile, @unchecked Sendable {
         let path = file.url.path
         var sources: [String: Source] = [:]
         for tensor in file.tensors {
-            guard case (let name, var conversion)? = try Self.hubName(of: tensor.name, architecture: architecture, configuration: configuration, file: path) else {
-                continue
+            guard let mapped = try Self.hubName(of: tensor.name, architecture: architecture, configuration: configuration, file: path) else {
+                continue // dropped
             }
-            var shape = tensor.shape
-            if conversion == .transpose {
-                if shape.count == 2 { shape.reverse() } else { conversion = .none }
-            }
+            let name = mapped.0
+            // Only a matrix can be transposed; anything else keeps its layout and fails the model's shape check.
+            let conversion = mapped.1 == .transpose && tensor.dimensions.count != 2 ? .none : mapped.1
+            let shape = conversion == .transpose ? tensor.dimensions : tensor.shape
             if let existing = sources[name] {
                 throw LoadingError.duplicateTensorAcrossFiles(tensor: name, files: [path + " (" + existing.tensor.name + ")", path + " (" + tensor.name + ")"])
             }
