@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/fetch-minilm.sh >/dev/null
+scripts/fetch-smollm2.sh >/dev/null
 
 # The CLI test checks that numpy reads `apus embed`'s .npy output; provide numpy without touching the system Python.
 if ! python3 -c "import numpy" 2>/dev/null; then
