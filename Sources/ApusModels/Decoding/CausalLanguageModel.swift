@@ -29,8 +29,9 @@ extension CausalLanguageModel {
     public func prefill(_ tokens: [Int], cache: KVCache, pool: ThreadPool) throws -> [Float] {
         var logits = [Float](repeating: 0, count: vocabularySize)
         try logits.withUnsafeMutableBufferPointer { output in
+            guard let base = output.baseAddress else { return } // an empty vocabulary is rejected at load
             try tokens.withUnsafeBufferPointer { input in
-                try forward(input, cache: cache, logits: output.baseAddress!, pool: pool)
+                try forward(input, cache: cache, logits: base, pool: pool)
             }
         }
         return logits
@@ -83,7 +84,7 @@ struct DecoderWorkspace {
     let attentionScratch: UnsafeMutablePointer<Float>
     let linearScratch: UnsafeMutableRawPointer      // bf16 layers' rounded inputs
 
-    init(arena: ActivationArena, tokens: Int, dimensions: DecoderDimensions, attentionScratch: Int, linearScratchBytes: Int) {
+    init(arena: ActivationArena, tokens: Int, dimensions: DecoderDimensions, attentionScratch: Int) {
         hidden = arena.floats(tokens * dimensions.hiddenSize)
         normed = arena.floats(tokens * dimensions.hiddenSize)
         queryKeyValue = arena.floats(tokens * (dimensions.heads + 2 * dimensions.keyValueHeads) * dimensions.headSize)
@@ -92,7 +93,7 @@ struct DecoderWorkspace {
         expanded = arena.floats(tokens * dimensions.expandedWidth)
         activated = arena.floats(tokens * dimensions.intermediateSize)
         self.attentionScratch = arena.floats(attentionScratch)
-        linearScratch = UnsafeMutableRawPointer(arena.floats((linearScratchBytes + 3) / 4))
+        linearScratch = UnsafeMutableRawPointer(arena.floats((tokens * dimensions.linearScratchBytesPerRow + 3) / 4))
     }
 }
 
@@ -102,6 +103,14 @@ struct DecoderDimensions: Sendable {
     /// Width of the feed-forward block's first product (2 · intermediate when gate and up are fused).
     var expandedWidth: Int
     var layerCount: Int, vocabularySize: Int, maxPositions: Int
+    /// Scratch bytes per token row of the linear layer with the widest input (bf16 layers round their input into
+    /// it; proportional to the rows, 0 for fp32).
+    var linearScratchBytesPerRow = 0
+
+    /// The largest `scratchBytes(rows: 1)` of `linears`, computed once at load.
+    static func scratchBytesPerRow(_ linears: [Linear]) -> Int {
+        linears.map { $0.scratchBytes(rows: 1) }.max() ?? 0
+    }
 }
 
 /// The checks and bookkeeping every decoder's `forward` shares.

@@ -266,7 +266,9 @@ public final class Gemma3Model: CausalLanguageModel {
             hiddenSize: hidden, heads: configuration.attentionHeads, keyValueHeads: configuration.keyValueHeads,
             headSize: configuration.headSize, intermediateSize: configuration.intermediateSize,
             expandedWidth: 2 * configuration.intermediateSize, layerCount: configuration.layerCount,
-            vocabularySize: configuration.vocabularySize, maxPositions: configuration.maxPositions)
+            vocabularySize: configuration.vocabularySize, maxPositions: configuration.maxPositions,
+            linearScratchBytesPerRow: DecoderDimensions.scratchBytesPerRow(
+                [layers[0].attention.queryKeyValue, layers[0].attention.output, layers[0].mlp.gateUp, layers[0].mlp.down, lmHead]))
     }
 
     public func makeCache(maxLength: Int) throws -> KVCache {
@@ -280,9 +282,7 @@ public final class Gemma3Model: CausalLanguageModel {
         arena.reset()
         let workspace = DecoderWorkspace(
             arena: arena, tokens: count, dimensions: dimensions,
-            attentionScratch: layers[0].attention.scratchCount(tokens: count, capacity: cache.capacity, threads: pool.threadCount),
-            linearScratchBytes: max(layers[0].mlp.gateUp.scratchBytes(rows: count), layers[0].mlp.down.scratchBytes(rows: count),
-                                    lmHead.scratchBytes(rows: 1)))
+            attentionScratch: layers[0].attention.scratchCount(tokens: count, capacity: cache.capacity, threads: pool.threadCount))
         for (row, id) in tokens.enumerated() {
             let source = embedTokens.weight.pointer + id * hidden, destination = workspace.hidden + row * hidden
             for column in 0..<hidden { destination[column] = source[column] * embeddingScale }
