@@ -145,6 +145,8 @@ public struct Gemma3Configuration: Decodable, Sendable, Equatable {
             throw ModelError.invalidConfiguration(file: source, field: "num_key_value_heads",
                                                   reason: "\(keyValueHeads) does not divide num_attention_heads (\(attentionHeads))")
         }
+        try localRope.validate(headSize: headSize, source: source)
+        try globalRope.validate(headSize: headSize, source: source)
         if layerTypes.count != layerCount {
             throw ModelError.invalidConfiguration(file: source, field: "layer_types",
                                                   reason: "has \(layerTypes.count) entries for \(layerCount) layers")

@@ -142,6 +142,7 @@ public struct LlamaConfiguration: Decodable, Sendable, Equatable {
             throw ModelError.invalidConfiguration(file: source, field: "num_key_value_heads",
                                                   reason: "\(keyValueHeads) does not divide num_attention_heads (\(attentionHeads))")
         }
+        try rope.validate(headSize: headSize, source: source)
         if layerWindows.count != layerCount {
             throw ModelError.invalidConfiguration(file: source, field: "layer_types",
                                                   reason: "has \(layerWindows.count) entries for \(layerCount) layers")
