@@ -57,7 +57,7 @@ extension CausalLanguageModel {
         var logits = try prefill(prompt, cache: cache, pool: pool)
         var generated: [Int] = []
         for step in 0..<count {
-            let next = argmax(logits)
+            let next = largestIndex(logits)
             generated.append(next)
             if step + 1 < count { logits = try decode(next, cache: cache, pool: pool) }
         }
@@ -65,8 +65,9 @@ extension CausalLanguageModel {
     }
 }
 
-/// Index of the largest value, the first on ties (`torch.argmax`); 0 for an empty array.
-public func argmax(_ values: [Float]) -> Int {
+/// Index of the largest value, the first on ties (`torch.argmax`); 0 for an empty array. Internal: sampling and its
+/// helpers belong to the generation pipeline.
+func largestIndex(_ values: [Float]) -> Int {
     var best = 0
     for index in values.indices where values[index] > values[best] { best = index }
     return best
