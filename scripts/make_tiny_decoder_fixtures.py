@@ -23,6 +23,10 @@ for these models (sizes tiny: vocab 128, hidden 32, 2–3 layers, GQA 4 query / 
                    which transformers' Gemma 3 attention never applies)
 Initialiser std 0.3 and randomised norm weights, so wrong masking, RoPE or normalisation shows in the logits.
 
+Also writes Tests/Fixtures/tiny-decoders/rope-variants.json: for realistic RoPE configurations of every variant Apus
+implements (Llama 3.1's llama3, YaRN with and without mscale, dynamic NTK, linear, partial rotary), the config.json
+keys and the inverse frequencies and attention scaling transformers' ROPE_INIT_FUNCTIONS compute from them.
+
 Run: /work/venv-dev/bin/python scripts/make_tiny_decoder_fixtures.py   (or .venv/bin/python after setup-dev-venv.sh)
 """
 import json
@@ -104,7 +108,49 @@ def write(name: str, model: torch.nn.Module, seed: int) -> None:
     print(f"{name}: {size} bytes, smallest greedy gap {min(g['smallest_top2_gap'] for g in greedy):.4f}")
 
 
+def rope_variants() -> None:
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+    variants = [
+        ("llama3.1", dict(hidden_size=4096, num_attention_heads=32, max_position_embeddings=131072, rope_parameters={
+            "rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, "low_freq_factor": 1.0,
+            "high_freq_factor": 4.0, "original_max_position_embeddings": 8192})),
+        ("yarn", dict(hidden_size=2048, num_attention_heads=16, max_position_embeddings=131072, rope_parameters={
+            "rope_type": "yarn", "rope_theta": 1000000.0, "factor": 4.0, "original_max_position_embeddings": 32768})),
+        ("yarn-mscale", dict(hidden_size=1024, num_attention_heads=16, max_position_embeddings=163840, rope_parameters={
+            "rope_type": "yarn", "rope_theta": 10000.0, "factor": 40.0, "original_max_position_embeddings": 4096,
+            "mscale": 1.0, "mscale_all_dim": 0.707, "beta_fast": 32, "beta_slow": 1})),
+        ("dynamic", dict(hidden_size=2048, num_attention_heads=32, max_position_embeddings=4096, rope_parameters={
+            "rope_type": "dynamic", "rope_theta": 10000.0, "factor": 2.0})),
+        ("linear", dict(hidden_size=2560, num_attention_heads=32, max_position_embeddings=8192, rope_parameters={
+            "rope_type": "linear", "rope_theta": 10000.0, "factor": 4.0})),
+        ("partial", dict(hidden_size=2048, num_attention_heads=32, max_position_embeddings=2048, rope_parameters={
+            "rope_type": "default", "rope_theta": 25000.0, "partial_rotary_factor": 0.25})),
+    ]
+    cases = []
+    for name, keys in variants:
+        config = LlamaConfig(vocab_size=8, intermediate_size=8, num_hidden_layers=1, **keys)
+        kind = config.rope_parameters["rope_type"]
+        if kind == "default":
+            from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding
+            rotary = LlamaRotaryEmbedding(config)
+            partial = config.rope_parameters.get("partial_rotary_factor", 1.0)
+            head = config.hidden_size // config.num_attention_heads
+            dim = int(head * partial)
+            base = config.rope_parameters["rope_theta"]
+            inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.int64).float() / dim))
+            scaling = 1.0
+        else:
+            inv_freq, scaling = ROPE_INIT_FUNCTIONS[kind](config)
+        cases.append({"name": name, "head_dim": config.hidden_size // config.num_attention_heads,
+                      "max_position_embeddings": config.max_position_embeddings, "rope_parameters": keys["rope_parameters"],
+                      "inv_freq": inv_freq.tolist(), "attention_scaling": float(scaling)})
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "rope-variants.json").write_text(json.dumps({"made_by": "scripts/make_tiny_decoder_fixtures.py",
+                                                        "cases": cases}, indent=1))
+
+
 def main() -> None:
+    rope_variants()
     torch.manual_seed(20)
     gpt2 = GPT2LMHeadModel(GPT2Config(vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, n_positions=64,
                                       initializer_range=0.3, scale_attn_by_inverse_layer_idx=True,

@@ -29,8 +29,9 @@ extension CausalLanguageModel {
     public func prefill(_ tokens: [Int], cache: KVCache, pool: ThreadPool) throws -> [Float] {
         var logits = [Float](repeating: 0, count: vocabularySize)
         try logits.withUnsafeMutableBufferPointer { output in
+            guard let base = output.baseAddress else { return } // an empty vocabulary is rejected at load
             try tokens.withUnsafeBufferPointer { input in
-                try forward(input, cache: cache, logits: output.baseAddress!, pool: pool)
+                try forward(input, cache: cache, logits: base, pool: pool)
             }
         }
         return logits
@@ -56,7 +57,7 @@ extension CausalLanguageModel {
         var logits = try prefill(prompt, cache: cache, pool: pool)
         var generated: [Int] = []
         for step in 0..<count {
-            let next = argmax(logits)
+            let next = largestIndex(logits)
             generated.append(next)
             if step + 1 < count { logits = try decode(next, cache: cache, pool: pool) }
         }
@@ -64,8 +65,9 @@ extension CausalLanguageModel {
     }
 }
 
-/// Index of the largest value, the first on ties (`torch.argmax`); 0 for an empty array.
-public func argmax(_ values: [Float]) -> Int {
+/// Index of the largest value, the first on ties (`torch.argmax`); 0 for an empty array. Internal: sampling and its
+/// helpers belong to the generation pipeline.
+func largestIndex(_ values: [Float]) -> Int {
     var best = 0
     for index in values.indices where values[index] > values[best] { best = index }
     return best
@@ -83,7 +85,7 @@ struct DecoderWorkspace {
     let attentionScratch: UnsafeMutablePointer<Float>
     let linearScratch: UnsafeMutableRawPointer      // bf16 layers' rounded inputs
 
-    init(arena: ActivationArena, tokens: Int, dimensions: DecoderDimensions, attentionScratch: Int, linearScratchBytes: Int) {
+    init(arena: ActivationArena, tokens: Int, dimensions: DecoderDimensions, attentionScratch: Int) {
         hidden = arena.floats(tokens * dimensions.hiddenSize)
         normed = arena.floats(tokens * dimensions.hiddenSize)
         queryKeyValue = arena.floats(tokens * (dimensions.heads + 2 * dimensions.keyValueHeads) * dimensions.headSize)
@@ -92,7 +94,7 @@ struct DecoderWorkspace {
         expanded = arena.floats(tokens * dimensions.expandedWidth)
         activated = arena.floats(tokens * dimensions.intermediateSize)
         self.attentionScratch = arena.floats(attentionScratch)
-        linearScratch = UnsafeMutableRawPointer(arena.floats((linearScratchBytes + 3) / 4))
+        linearScratch = UnsafeMutableRawPointer(arena.floats((tokens * dimensions.linearScratchBytesPerRow + 3) / 4))
     }
 }
 
@@ -102,6 +104,14 @@ struct DecoderDimensions: Sendable {
     /// Width of the feed-forward block's first product (2 · intermediate when gate and up are fused).
     var expandedWidth: Int
     var layerCount: Int, vocabularySize: Int, maxPositions: Int
+    /// Scratch bytes per token row of the linear layer with the widest input (bf16 layers round their input into
+    /// it; proportional to the rows, 0 for fp32).
+    var linearScratchBytesPerRow = 0
+
+    /// The largest `scratchBytes(rows: 1)` of `linears`, computed once at load.
+    static func scratchBytesPerRow(_ linears: [Linear]) -> Int {
+        linears.map { $0.scratchBytes(rows: 1) }.max() ?? 0
+    }
 }
 
 /// The checks and bookkeeping every decoder's `forward` shares.

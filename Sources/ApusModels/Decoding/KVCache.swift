@@ -3,13 +3,9 @@ import ApusTensor
 /// The keys and values of every layer for one sequence, allocated once for `capacity` tokens, plus the activation
 /// arena of that sequence's forward passes: after the first decoding step nothing is allocated per token.
 ///
-/// Keys and values are stored in the layout `cachedAttention` reads (that of the packed matrix-product kernels), so
-/// attention multiplies by the cache directly instead of repacking it at every step:
-/// - keys of one (layer, key-value head) are `Kᵀ` packed: panels of 32 positions, each `[headSize, 32]`, i.e. key
-///   of position `j`, feature `f` at `(j / 32) · headSize · 32 + f · 32 + j % 32`;
-/// - values of one (layer, key-value head) are `V` packed by 32 features: panel `p` holds features
-///   `32p ..< 32p + 32` of every position, `[capacity, 32]`, i.e. position `j`, feature `f` at
-///   `(f / 32) · capacity · 32 + j · 32 + f % 32`.
+/// Keys and values are stored in the layout `cachedAttention` reads (see `CachedAttentionOperands`: keys as packed
+/// `Kᵀ` panels of 32 positions, values as packed `V` panels of 32 features, per layer and key-value head), so
+/// attention multiplies by the cache directly instead of repacking it at every step.
 ///
 /// ```swift
 /// let cache = try model.makeCache(maxLength: 256)

@@ -187,7 +187,9 @@ public final class GPT2Model: CausalLanguageModel {
             hiddenSize: hidden, heads: configuration.attentionHeads, keyValueHeads: configuration.attentionHeads,
             headSize: hidden / configuration.attentionHeads, intermediateSize: configuration.intermediateSize,
             expandedWidth: configuration.intermediateSize, layerCount: configuration.layerCount,
-            vocabularySize: configuration.vocabularySize, maxPositions: configuration.maxPositions)
+            vocabularySize: configuration.vocabularySize, maxPositions: configuration.maxPositions,
+            linearScratchBytesPerRow: DecoderDimensions.scratchBytesPerRow(
+                [blocks[0].attention.queryKeyValue, blocks[0].attention.output, blocks[0].feedForward, blocks[0].projection, lmHead]))
         // The causal-mask buffers older checkpoints saved with every layer (`attn.bias`, `attn.masked_bias`).
         for name in weights.tensorNames where name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias") {
             weights.markUnused(prefix: name)
@@ -205,9 +207,7 @@ public final class GPT2Model: CausalLanguageModel {
         arena.reset()
         let workspace = DecoderWorkspace(
             arena: arena, tokens: count, dimensions: dimensions,
-            attentionScratch: blocks[0].attention.scratchCount(tokens: count, capacity: cache.capacity, threads: pool.threadCount),
-            linearScratchBytes: max(blocks[0].feedForward.scratchBytes(rows: count), blocks[0].projection.scratchBytes(rows: count),
-                                    lmHead.scratchBytes(rows: 1)))
+            attentionScratch: blocks[0].attention.scratchCount(tokens: count, capacity: cache.capacity, threads: pool.threadCount))
         for (row, id) in tokens.enumerated() {
             let destination = workspace.hidden + row * hidden
             destination.update(repeating: 0, count: hidden)

@@ -142,6 +142,7 @@ public struct LlamaConfiguration: Decodable, Sendable, Equatable {
             throw ModelError.invalidConfiguration(file: source, field: "num_key_value_heads",
                                                   reason: "\(keyValueHeads) does not divide num_attention_heads (\(attentionHeads))")
         }
+        try rope.validate(headSize: headSize, source: source)
         if layerWindows.count != layerCount {
             throw ModelError.invalidConfiguration(file: source, field: "layer_types",
                                                   reason: "has \(layerWindows.count) entries for \(layerCount) layers")
@@ -246,7 +247,9 @@ public final class LlamaModel: CausalLanguageModel {
             hiddenSize: hidden, heads: configuration.attentionHeads, keyValueHeads: configuration.keyValueHeads,
             headSize: configuration.headSize, intermediateSize: configuration.intermediateSize,
             expandedWidth: 2 * configuration.intermediateSize, layerCount: configuration.layerCount,
-            vocabularySize: configuration.vocabularySize, maxPositions: configuration.maxPositions)
+            vocabularySize: configuration.vocabularySize, maxPositions: configuration.maxPositions,
+            linearScratchBytesPerRow: DecoderDimensions.scratchBytesPerRow(
+                [layers[0].attention.queryKeyValue, layers[0].attention.output, layers[0].mlp.gateUp, layers[0].mlp.down, lmHead]))
         // Older Llama checkpoints saved each layer's RoPE buffer; Apus computes the frequencies from the config.
         for name in weights.tensorNames where name.hasSuffix("rotary_emb.inv_freq") { weights.markUnused(prefix: name) }
     }
@@ -262,9 +265,7 @@ public final class LlamaModel: CausalLanguageModel {
         arena.reset()
         let workspace = DecoderWorkspace(
             arena: arena, tokens: count, dimensions: dimensions,
-            attentionScratch: layers[0].attention.scratchCount(tokens: count, capacity: cache.capacity, threads: pool.threadCount),
-            linearScratchBytes: max(layers[0].mlp.gateUp.scratchBytes(rows: count), layers[0].mlp.down.scratchBytes(rows: count),
-                                    lmHead.scratchBytes(rows: 1)))
+            attentionScratch: layers[0].attention.scratchCount(tokens: count, capacity: cache.capacity, threads: pool.threadCount))
         for (row, id) in tokens.enumerated() {
             (workspace.hidden + row * hidden).update(from: embedTokens.weight.pointer + id * hidden, count: hidden)
         }

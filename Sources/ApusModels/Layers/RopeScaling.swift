@@ -134,15 +134,24 @@ public struct RopeScaling: Sendable, Equatable {
         }
     }
 
-    /// The inverse frequencies and the cos/sin scale for heads of `headSize` features (`_compute_*_parameters`).
-    public func frequencies(headSize: Int) -> RotaryFrequencies {
-        let dimensions = Int(Double(headSize) * partialRotaryFactor) / 2 * 2
-        let base = Float(theta)
-        // 1 / base^(2i/d), the exponent and the power in fp32 as `base ** (arange(0, d, 2).float() / d)`.
-        let powers = stride(from: 0, to: dimensions, by: 2).map { index in
-            Float(pow(Double(base), Double(Float(index) / Float(dimensions))))
+    /// Features rotated in a head of `headSize` (`int(head_dim · partial_rotary_factor)`, made even).
+    public func rotaryDimensions(headSize: Int) -> Int { Int(Double(headSize) * partialRotaryFactor) / 2 * 2 }
+
+    /// Throws unless a head of `headSize` features has at least one pair to rotate.
+    func validate(headSize: Int, source: String) throws {
+        if rotaryDimensions(headSize: headSize) < 2 {
+            throw ModelError.invalidConfiguration(file: source, field: "head_dim",
+                                                  reason: "\(headSize) × partial_rotary_factor \(partialRotaryFactor) leaves no pair to rotate")
         }
-        let defaultFrequencies = powers.map { 1 / $0 }
+    }
+
+    /// The inverse frequencies and the cos/sin scale for heads of `headSize` features (`_compute_*_parameters`);
+    /// `validate(headSize:source:)` first.
+    public func frequencies(headSize: Int) -> RotaryFrequencies {
+        let dimensions = rotaryDimensions(headSize: headSize)
+        // θ is a Python float that PyTorch rounds to fp32 before `base ** (arange(0, d, 2).float() / d)`.
+        let base = Float(theta)
+        let defaultFrequencies = RotaryEmbedding(rotaryDimensions: dimensions, base: Double(base)).inverseFrequencies
         switch kind {
         case .default, .dynamic:
             return RotaryFrequencies(inverse: defaultFrequencies, scaling: 1)
@@ -152,6 +161,10 @@ public struct RopeScaling: Sendable, Equatable {
         case .llama3:
             return RotaryFrequencies(inverse: llama3(defaultFrequencies), scaling: 1)
         case .yarn:
+            // YaRN divides by the powers themselves (`1 / (factor · pos_freqs)`), so it needs them unrounded by 1/x.
+            let powers = stride(from: 0, to: dimensions, by: 2).map { index in
+                Float(pow(Double(base), Double(Float(index) / Float(dimensions))))
+            }
             return yarn(powers: powers, dimensions: dimensions)
         }
     }

@@ -63,16 +63,18 @@ public struct CachedAttentionOperands {
         (window.map { max(0, position - $0 + 1) } ?? 0)..<(position + 1)
     }
 
-    /// New tokens per task: a task's rows are its tokens × the query heads of one group, about 64 rows so the
-    /// micro-kernels have rows to work on and a task's scores (`rows × capacity`) stay small.
-    var tokensPerTask: Int { min(tokens, max(1, 64 / groups)) }
+    var tokensPerTask: Int { cachedAttentionTokensPerTask(tokens: tokens, groups: groups) }
 }
+
+/// New tokens per task: a task's rows are its tokens × the query heads of one group, about 64 rows so the
+/// micro-kernels have rows to work on and a task's scores (`rows × capacity`) stay small.
+func cachedAttentionTokensPerTask(tokens: Int, groups: Int) -> Int { min(tokens, max(1, 64 / max(groups, 1))) }
 
 /// Floats of scratch `cachedAttention` needs per call on `threads` threads.
 public func cachedAttentionScratchCount(tokens: Int, heads: Int, keyValueHeads: Int, headSize: Int, capacity: Int,
                                         threads: Int) -> Int {
     let groups = heads / max(keyValueHeads, 1)
-    let rows = min(tokens, max(1, 64 / max(groups, 1))) * groups
+    let rows = cachedAttentionTokensPerTask(tokens: tokens, groups: groups) * groups
     return threads * rows * (2 * headSize + capacity)
 }
 

@@ -28,12 +28,11 @@ struct CachedAttentionTests {
         Shape(heads: 4, keyValueHeads: 2, headSize: 16, capacity: 80, first: 0, tokens: 80, window: 37, softcap: 3),
     ])
     func matchesReference(shape: Shape) {
-        var generator = SystemRandomNumberGenerator()
-        func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
         let headStride = 100_000
-        let keys = random(shape.keyValueHeads * headStride), values = random(shape.keyValueHeads * headStride)
+        let keys = KernelTests.values(shape.keyValueHeads * headStride, seed: 11)
+        let values = KernelTests.values(shape.keyValueHeads * headStride, seed: 12)
         let queryWidth = shape.heads * shape.headSize
-        let queries = random(shape.tokens * (queryWidth + 3)).map { $0 * 3 } // sharper softmax, row stride ≠ width
+        let queries = KernelTests.values(shape.tokens * (queryWidth + 3), seed: 13).map { $0 * 3 } // sharper softmax, row stride ≠ width
         var expected = [Float](repeating: 0, count: shape.tokens * queryWidth)
         for threads in [1, 2] {
             var actual = [Float](repeating: .nan, count: expected.count)
