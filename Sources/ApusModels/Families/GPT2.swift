@@ -73,6 +73,13 @@ public struct GPT2Configuration: Decodable, Sendable, Equatable {
         return configuration
     }
 
+    /// Reads and checks config.json `data` (or what a GGUF file's metadata gives instead); `source` names it.
+    public static func load(from data: Data, source: String) throws -> GPT2Configuration {
+        let configuration = try ConfigurationFile.decode(GPT2Configuration.self, from: data, source: source)
+        try configuration.validate(source: source)
+        return configuration
+    }
+
     /// Rejects values the forward pass cannot honour, naming the key.
     public func validate(source: String) throws {
         for (key, value) in [("vocab_size", vocabularySize), ("n_embd", hiddenSize), ("n_layer", layerCount),
@@ -225,9 +232,9 @@ public final class GPT2Model: CausalLanguageModel {
 
 extension DecoderRegistry {
     /// `model_type` gpt2.
-    static let gpt2 = DecoderRegistry.Family(modelTypes: ["gpt2"]) { directory, configurationURL, precision in
-        let configuration = try GPT2Configuration.load(from: configurationURL)
-        let weights = try WeightStore(directory: directory)
+    static let gpt2 = DecoderRegistry.Family(modelTypes: ["gpt2"]) { checkpoint, precision in
+        let configuration = try GPT2Configuration.load(from: checkpoint.configuration, source: checkpoint.configurationSource)
+        let weights = try checkpoint.openWeights()
         let model = try GPT2Model(configuration: configuration, weights: weights, precision: precision)
         try weights.finish()
         return model

@@ -133,6 +133,13 @@ public struct Gemma3Configuration: Decodable, Sendable, Equatable {
         return configuration
     }
 
+    /// Reads and checks config.json `data` (or what a GGUF file's metadata gives instead); `source` names it.
+    public static func load(from data: Data, source: String) throws -> Gemma3Configuration {
+        let configuration = try ConfigurationFile.decode(Gemma3Configuration.self, from: data, source: source)
+        try configuration.validate(source: source)
+        return configuration
+    }
+
     /// Rejects values the forward pass cannot honour, naming the key.
     public func validate(source: String) throws {
         for (key, value) in [("vocab_size", vocabularySize), ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
@@ -306,9 +313,9 @@ public final class Gemma3Model: CausalLanguageModel {
 
 extension DecoderRegistry {
     /// `model_type` gemma3_text.
-    static let gemma3 = DecoderRegistry.Family(modelTypes: ["gemma3_text"]) { directory, configurationURL, precision in
-        let configuration = try Gemma3Configuration.load(from: configurationURL)
-        let weights = try WeightStore(directory: directory)
+    static let gemma3 = DecoderRegistry.Family(modelTypes: ["gemma3_text"]) { checkpoint, precision in
+        let configuration = try Gemma3Configuration.load(from: checkpoint.configuration, source: checkpoint.configurationSource)
+        let weights = try checkpoint.openWeights()
         let model = try Gemma3Model(configuration: configuration, weights: weights, precision: precision)
         try weights.finish()
         return model

@@ -127,6 +127,13 @@ public struct LlamaConfiguration: Decodable, Sendable, Equatable {
         return configuration
     }
 
+    /// Reads and checks config.json `data` (or what a GGUF file's metadata gives instead); `source` names it.
+    public static func load(from data: Data, source: String) throws -> LlamaConfiguration {
+        let configuration = try ConfigurationFile.decode(LlamaConfiguration.self, from: data, source: source)
+        try configuration.validate(source: source)
+        return configuration
+    }
+
     /// Rejects values the forward pass cannot honour, naming the key.
     public func validate(source: String) throws {
         if !Self.modelTypes.contains(modelType) {
@@ -293,9 +300,9 @@ func languageModelHead(_ weights: WeightStore, tied: Bool, embedding: Embedding,
 
 extension DecoderRegistry {
     /// `model_type` llama, mistral, qwen2, qwen3.
-    static let llama = DecoderRegistry.Family(modelTypes: LlamaConfiguration.modelTypes) { directory, configurationURL, precision in
-        let configuration = try LlamaConfiguration.load(from: configurationURL)
-        let weights = try WeightStore(directory: directory)
+    static let llama = DecoderRegistry.Family(modelTypes: LlamaConfiguration.modelTypes) { checkpoint, precision in
+        let configuration = try LlamaConfiguration.load(from: checkpoint.configuration, source: checkpoint.configurationSource)
+        let weights = try checkpoint.openWeights()
         let model = try LlamaModel(configuration: configuration, weights: weights, precision: precision)
         try weights.finish()
         return model
