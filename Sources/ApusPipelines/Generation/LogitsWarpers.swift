@@ -47,9 +47,10 @@ public enum LogitsWarpers {
     /// cumulative sum runs in Double (torch's accumulation type for float) and is compared in Float with
     /// `Float(1 - topP)` (the bound computed in Double, as Python does).
     ///
-    /// Rather than sorting the whole vocabulary, only the most likely tokens are sorted (256 first, eight times
-    /// more while the cut falls below them): every less likely token is removed when their total probability is
-    /// within the bound, since the cumulative sum only grows. Tokens are sorted as 64-bit keys, the logit's bits
+    /// Rather than sorting the whole vocabulary, the cut is narrowed down by partitioning (expected linear time)
+    /// and only the last ≤ 256 tokens around it are sorted. The masses of the partitions are summed in another
+    /// order than PyTorch's running sum; in Double that changes the Float comparison only for a sum within
+    /// rounding of the bound. Tokens are sorted as 64-bit keys, the logit's bits
     /// in an order-preserving form above the token id, so ties fall in id order (lower ids removed first);
     /// torch.sort on CPU is not stable, so which of several equally likely tokens at the cut transformers removes
     /// depends on its sort internals.
@@ -72,33 +73,58 @@ public enum LogitsWarpers {
         let removalBound = Float(1 - topP)
         let kept = min(minTokensToKeep, count)
         let candidates = UnsafeMutableBufferPointer(rebasing: keys[0..<count])
-        var headCount = min(count, max(256, kept))
-        while true {
-            let headStart = count - headCount
-            if headStart > 0 { selectNth(candidates, headStart) }
-            var tail: Double = 0
-            for position in 0..<headStart { tail += Double(probability(candidates[position])) }
-            guard headCount == count || Float(tail) <= removalBound else {
-                headCount = min(count, headCount * 8)
-                continue
+        // The removed tokens are a prefix of the ascending order, at most `count - kept` long. Narrow down where it
+        // ends by partitioning (a quickselect weighted by probability): `[0, low)` holds the `low` least likely
+        // tokens, all removed (their mass `removedMass` is within the bound); the prefix ends before `high`.
+        var low = 0
+        var high = count - kept
+        if high < count { selectNth(candidates, high) }
+        var removedMass: Double = 0
+        while high - low > 256 {
+            let middle = low + (high - low) / 2
+            let range = UnsafeMutableBufferPointer(rebasing: candidates[low..<high])
+            selectNth(range, middle - low)
+            var mass = removedMass
+            for position in low..<middle { mass += Double(probability(candidates[position])) }
+            if Float(mass) <= removalBound {
+                low = middle
+                removedMass = mass
+            } else {
+                high = middle
             }
-            for position in 0..<headStart { logits[token(candidates[position])] = -.infinity }
-            let head = UnsafeMutableBufferPointer(rebasing: candidates[headStart..<count])
-            heapSort(head)
-            var cumulative = tail
-            for position in 0..<(headCount - kept) {
-                cumulative += Double(probability(head[position]))
-                guard Float(cumulative) <= removalBound else { break } // the cumulative sum only grows
-                logits[token(head[position])] = -.infinity
-            }
-            return
+        }
+        for position in 0..<low { logits[token(candidates[position])] = -.infinity }
+        let boundary = UnsafeMutableBufferPointer(rebasing: candidates[low..<high])
+        heapSort(boundary)
+        var cumulative = removedMass
+        for position in boundary.indices {
+            cumulative += Double(probability(boundary[position]))
+            guard Float(cumulative) <= removalBound else { break } // the cumulative sum only grows
+            logits[token(boundary[position])] = -.infinity
+        }
+    }
+
+    /// `applyTopP` written plainly, as the readable twin the tests compare it with: sort every finite token,
+    /// accumulate from the least likely, remove while the running sum stays within the bound.
+    public static func applyTopPReference(_ logits: UnsafeMutableBufferPointer<Float>, topP: Double, minTokensToKeep: Int = 1) {
+        guard topP < 1 else { return }
+        let finite = logits.indices.filter { logits[$0] > -.infinity }
+        guard let maximum = finite.map({ logits[$0] }).max() else { return }
+        let ascending = finite.sorted { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        // Summed in token order, as applyTopP does (PyTorch's vectorised sum has its own order).
+        let inverseSum = 1 / finite.reduce(Float(0)) { $0 + expf(logits[$1] - maximum) }
+        var cumulative: Double = 0
+        for token in ascending.dropLast(min(minTokensToKeep, ascending.count)) {
+            cumulative += Double(expf(logits[token] - maximum) * inverseSum)
+            guard Float(cumulative) <= Float(1 - topP) else { break }
+            logits[token] = -.infinity
         }
     }
 
     /// A key whose unsigned order is (logit ascending, token id ascending): the float's bits flipped so that
     /// negative values order below positive ones, above the 32-bit id.
     static func sortKey(_ value: Float, token: Int) -> UInt64 {
-        let bits = value.bitPattern
+        let bits = value == 0 ? 0 : value.bitPattern // -0.0 and 0.0 are equal logits
         let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
         return UInt64(ordered) << 32 | UInt64(UInt32(truncatingIfNeeded: token))
     }

@@ -166,13 +166,36 @@ import Testing
         let expected = logits.indices.sorted { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
         keys.withUnsafeMutableBufferPointer { LogitsWarpers.heapSort($0) }
         let tokens = keys.map { Int($0 & 0xFFFF_FFFF) }
-        // -0.0 sorts before 0.0 by bits; they are equal logits, so compare values rather than ids there.
-        #expect(tokens.map { logits[$0] } == expected.map { logits[$0] })
+        #expect(tokens == expected)
         var shuffled = logits.enumerated().map { LogitsWarpers.sortKey($0.element, token: $0.offset) }
         let sortedKeys = shuffled.sorted()
         for nth in [0, 1, 1000, 2003] {
             shuffled.withUnsafeMutableBufferPointer { LogitsWarpers.selectNth($0, nth) }
             #expect(shuffled[nth] == sortedKeys[nth])
+        }
+    }
+}
+
+/// The partitioning top-p against its plain full-sort twin on vocabularies large enough to partition.
+@Suite struct TopPReferenceTests {
+    @Test(arguments: [0.5, 0.9, 0.95, 0.99])
+    func partitionedTopPMatchesTheFullSort(topP: Double) {
+        var random = SamplingRandomNumberGenerator(seed: UInt64(topP * 1000))
+        for (vocabulary, scale, quantised) in [(20_000, 8.0, false), (50_000, 3.0, true), (3000, 20.0, false)] {
+            var logits = (0..<vocabulary).map { _ -> Float in
+                let value = Float((random.nextUnitInterval() * 2 - 1) * scale)
+                return quantised ? (value * 4).rounded() / 4 : value // many ties
+            }
+            for index in stride(from: 0, to: vocabulary, by: 7) { logits[index] = -.infinity }
+            for keep in [1, 5] {
+                var fast = logits, reference = logits
+                let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: vocabulary)
+                defer { keys.deallocate() }
+                fast.withUnsafeMutableBufferPointer { LogitsWarpers.applyTopP($0, topP: topP, minTokensToKeep: keep, keys: keys) }
+                reference.withUnsafeMutableBufferPointer { LogitsWarpers.applyTopPReference($0, topP: topP, minTokensToKeep: keep) }
+                let removed = fast.filter { $0 == -.infinity }.count
+                #expect(fast == reference, "vocabulary \(vocabulary), keep \(keep): \(removed) vs \(reference.filter { $0 == -.infinity }.count) removed")
+            }
         }
     }
 }
