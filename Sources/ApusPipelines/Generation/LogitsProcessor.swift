@@ -13,7 +13,9 @@ import Foundation
 /// Allocation-free per step: scratch buffers for the vocabulary are made once. `logits` is processed in place.
 /// Sampling uses `SamplingRandomNumberGenerator`, reproducible from its seed but not PyTorch's stream.
 public final class LogitsProcessor {
+    /// The settings applied at every step.
     public let parameters: SamplingParameters
+    /// The length of the logits `select` takes.
     public let vocabularySize: Int
     private var random: SamplingRandomNumberGenerator
     private let marks: UnsafeMutableBufferPointer<UInt32>
