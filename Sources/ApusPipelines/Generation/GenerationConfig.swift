@@ -16,10 +16,13 @@ import ApusModels
 public struct GenerationConfig: Sendable, Equatable, Decodable {
     /// End-of-sequence token ids (the file may give one id or a list).
     public var eosTokenIds: [Int]?
+    /// Beginning-of-sequence token id.
     public var bosTokenId: Int?
+    /// Padding token id.
     public var padTokenId: Int?
     /// Sample from the distribution (true) or take the most likely token (false).
     public var doSample: Bool?
+    /// Divides the logits before top-k/top-p/min-p when sampling.
     public var temperature: Double?
     /// Keep the `topK` most likely tokens (0 disables).
     public var topK: Int?
@@ -135,6 +138,7 @@ public struct SamplingParameters: Sendable, Equatable {
     /// Sample (true) or pick the most likely token (false); temperature, top-k, top-p and min-p apply only when
     /// sampling, as in transformers.
     public var doSample: Bool
+    /// 1 disables.
     public var temperature: Double
     /// 0 disables.
     public var topK: Int

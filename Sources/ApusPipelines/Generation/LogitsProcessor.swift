@@ -13,13 +13,15 @@ import Foundation
 /// Allocation-free per step: scratch buffers for the vocabulary are made once. `logits` is processed in place.
 /// Sampling uses `SamplingRandomNumberGenerator`, reproducible from its seed but not PyTorch's stream.
 public final class LogitsProcessor {
+    /// The settings applied at every step.
     public let parameters: SamplingParameters
+    /// The length of the logits `select` takes.
     public let vocabularySize: Int
     private var random: SamplingRandomNumberGenerator
     private let marks: UnsafeMutableBufferPointer<UInt32>
     private var stamp: UInt32 = 0
     private let floatScratch: UnsafeMutableBufferPointer<Float>
-    private let order: UnsafeMutableBufferPointer<Int32>
+    private let keys: UnsafeMutableBufferPointer<UInt64>
 
     /// A processor for logits of `vocabularySize` entries; throws for settings transformers rejects.
     public init(parameters: SamplingParameters, vocabularySize: Int, seed: UInt64 = 0) throws {
@@ -34,14 +36,14 @@ public final class LogitsProcessor {
         marks.initialize(repeating: 0)
         floatScratch = .allocate(capacity: 2 * vocabularySize)
         floatScratch.initialize(repeating: 0)
-        order = .allocate(capacity: vocabularySize)
-        order.initialize(repeating: 0)
+        keys = .allocate(capacity: vocabularySize)
+        keys.initialize(repeating: 0)
     }
 
     deinit {
         marks.deallocate()
         floatScratch.deallocate()
-        order.deallocate()
+        keys.deallocate()
     }
 
     /// Applies the processors to `logits` in place (what transformers' logits processor list returns).
@@ -63,8 +65,7 @@ public final class LogitsProcessor {
             LogitsWarpers.applyTopK(logits, topK: parameters.topK, minTokensToKeep: parameters.minTokensToKeep, scratch: floatScratch)
         }
         if parameters.topP < 1 {
-            LogitsWarpers.applyTopP(logits, topP: parameters.topP, minTokensToKeep: parameters.minTokensToKeep,
-                                    order: order, probabilities: floatScratch)
+            LogitsWarpers.applyTopP(logits, topP: parameters.topP, minTokensToKeep: parameters.minTokensToKeep, keys: keys)
         }
         if let minP = parameters.minP {
             LogitsWarpers.applyMinP(logits, minP: minP, minTokensToKeep: parameters.minTokensToKeep, scratch: floatScratch)

@@ -40,44 +40,119 @@ public enum LogitsWarpers {
 
     /// `TopPLogitsWarper`: with tokens sorted by ascending logit, those whose cumulative probability stays at or
     /// below `1 - topP` are removed; the `minTokensToKeep` most likely always stay. Only finite logits take part
-    /// (a removed token has probability 0, so it cannot move the cumulative sum). `order` holds at least
-    /// `logits.count` indices and `probabilities` as many floats.
+    /// (a removed token has probability 0, so it cannot move the cumulative sum). `keys` holds at least
+    /// `logits.count` entries.
     ///
     /// Rounding follows PyTorch's CPU kernels: probabilities are `exp(x - max) * (1 / sum)` in Float, the
     /// cumulative sum runs in Double (torch's accumulation type for float) and is compared in Float with
     /// `Float(1 - topP)` (the bound computed in Double, as Python does).
+    ///
+    /// Rather than sorting the whole vocabulary, the cut is narrowed down by partitioning (expected linear time)
+    /// and only the last ≤ 256 tokens around it are sorted. The masses of the partitions are summed in another
+    /// order than PyTorch's running sum; in Double that changes the Float comparison only for a sum within
+    /// rounding of the bound. Tokens are sorted as 64-bit keys, the logit's bits
+    /// in an order-preserving form above the token id, so ties fall in id order (lower ids removed first);
+    /// torch.sort on CPU is not stable, so which of several equally likely tokens at the cut transformers removes
+    /// depends on its sort internals.
     public static func applyTopP(_ logits: UnsafeMutableBufferPointer<Float>, topP: Double, minTokensToKeep: Int = 1,
-                                 order: UnsafeMutableBufferPointer<Int32>, probabilities: UnsafeMutableBufferPointer<Float>) {
+                                 keys: UnsafeMutableBufferPointer<UInt64>) {
         guard topP < 1 else { return }
         var count = 0
         var maximum = -Float.infinity
         for index in logits.indices where logits[index] > -.infinity {
-            order[count] = Int32(index)
+            keys[count] = sortKey(logits[index], token: index)
             count += 1
             maximum = max(maximum, logits[index])
         }
         guard count > 0 else { return }
-        // Ascending by logit, ties in index order (lower ids removed first). torch.sort on CPU is not stable, so
-        // which of several equally likely tokens at the cut transformers removes depends on its sort internals.
-        var candidates = UnsafeMutableBufferPointer(rebasing: order[0..<count])
-        candidates.sort { a, b in
-            let (x, y) = (logits[Int(a)], logits[Int(b)])
-            return x < y || (x == y && a < b)
-        }
         var sum: Float = 0
-        for position in 0..<count {
-            let weight = expf(logits[Int(candidates[position])] - maximum)
-            probabilities[position] = weight
-            sum += weight
-        }
+        for position in 0..<count { sum += expf(logits[Int(keys[position] & 0xFFFF_FFFF)] - maximum) }
         let inverseSum = 1 / sum
+        func token(_ key: UInt64) -> Int { Int(key & 0xFFFF_FFFF) }
+        func probability(_ key: UInt64) -> Float { expf(logits[token(key)] - maximum) * inverseSum }
         let removalBound = Float(1 - topP)
-        var cumulative: Double = 0
-        let keptFrom = count - min(minTokensToKeep, count)
-        for position in 0..<keptFrom {
-            cumulative += Double(probabilities[position] * inverseSum)
+        let kept = min(minTokensToKeep, count)
+        let candidates = UnsafeMutableBufferPointer(rebasing: keys[0..<count])
+        // The removed tokens are a prefix of the ascending order, at most `count - kept` long. Narrow down where it
+        // ends by partitioning (a quickselect weighted by probability): `[0, low)` holds the `low` least likely
+        // tokens, all removed (their mass `removedMass` is within the bound); the prefix ends before `high`.
+        var low = 0
+        var high = count - kept
+        if high < count { selectNth(candidates, high) }
+        var removedMass: Double = 0
+        while high - low > 256 {
+            let middle = low + (high - low) / 2
+            let range = UnsafeMutableBufferPointer(rebasing: candidates[low..<high])
+            selectNth(range, middle - low)
+            var mass = removedMass
+            for position in low..<middle { mass += Double(probability(candidates[position])) }
+            if Float(mass) <= removalBound {
+                low = middle
+                removedMass = mass
+            } else {
+                high = middle
+            }
+        }
+        for position in 0..<low { logits[token(candidates[position])] = -.infinity }
+        let boundary = UnsafeMutableBufferPointer(rebasing: candidates[low..<high])
+        heapSort(boundary)
+        var cumulative = removedMass
+        for position in boundary.indices {
+            cumulative += Double(probability(boundary[position]))
             guard Float(cumulative) <= removalBound else { break } // the cumulative sum only grows
-            logits[Int(candidates[position])] = -.infinity
+            logits[token(boundary[position])] = -.infinity
+        }
+    }
+
+    /// `applyTopP` written plainly, as the readable twin the tests compare it with: sort every finite token,
+    /// accumulate from the least likely, remove while the running sum stays within the bound.
+    public static func applyTopPReference(_ logits: UnsafeMutableBufferPointer<Float>, topP: Double, minTokensToKeep: Int = 1) {
+        guard topP < 1 else { return }
+        let finite = logits.indices.filter { logits[$0] > -.infinity }
+        guard let maximum = finite.map({ logits[$0] }).max() else { return }
+        let ascending = finite.sorted { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        // Summed in token order, as applyTopP does (PyTorch's vectorised sum has its own order).
+        let inverseSum = 1 / finite.reduce(Float(0)) { $0 + expf(logits[$1] - maximum) }
+        var cumulative: Double = 0
+        for token in ascending.dropLast(min(minTokensToKeep, ascending.count)) {
+            cumulative += Double(expf(logits[token] - maximum) * inverseSum)
+            guard Float(cumulative) <= Float(1 - topP) else { break }
+            logits[token] = -.infinity
+        }
+    }
+
+    /// A key whose unsigned order is (logit ascending, token id ascending): the float's bits flipped so that
+    /// negative values order below positive ones, above the 32-bit id.
+    static func sortKey(_ value: Float, token: Int) -> UInt64 {
+        let bits = value == 0 ? 0 : value.bitPattern // -0.0 and 0.0 are equal logits
+        let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        return UInt64(ordered) << 32 | UInt64(UInt32(truncatingIfNeeded: token))
+    }
+
+    /// Reorders `values` so that position `nth` holds what a full sort would put there, smaller elements before it
+    /// and larger after (quickselect, Hoare partition, median-of-three pivot).
+    static func selectNth(_ values: UnsafeMutableBufferPointer<UInt64>, _ nth: Int) {
+        var low = 0, high = values.count - 1
+        while low < high {
+            let (a, b, c) = (values[low], values[low + (high - low) / 2], values[high])
+            let pivot = max(min(a, b), min(max(a, b), c))
+            var i = low, j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while pivot < values[j] { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if nth <= j {
+                high = j
+            } else if nth >= i {
+                low = i
+            } else {
+                return
+            }
         }
     }
 
@@ -108,9 +183,57 @@ public enum LogitsWarpers {
         }
     }
 
-    /// The `k`-th largest value (1-based) of `values`, which are reordered (quickselect, Hoare partition).
+    /// `kthLargest` through a min-heap kept in `values[0..<k]`.
+    private static func kthLargestByHeap(_ values: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
+        func isSmaller(_ x: Float, _ y: Float) -> Bool { x < y || (x.isNaN && !y.isNaN) }
+        func siftDown(_ start: Int) {
+            var root = start
+            while 2 * root + 1 < k {
+                var child = 2 * root + 1
+                if child + 1 < k && isSmaller(values[child + 1], values[child]) { child += 1 }
+                guard isSmaller(values[child], values[root]) else { return }
+                values.swapAt(root, child)
+                root = child
+            }
+        }
+        for start in stride(from: k / 2 - 1, through: 0, by: -1) { siftDown(start) }
+        for index in k..<values.count where isSmaller(values[0], values[index]) {
+            values.swapAt(0, index)
+            siftDown(0)
+        }
+        return values[0]
+    }
+
+    /// Sorts `values` ascending in place without allocating (the standard library's sort allocates a merge
+    /// buffer, which the per-step path avoids).
+    static func heapSort(_ values: UnsafeMutableBufferPointer<UInt64>) {
+        func siftDown(_ start: Int, _ end: Int) {
+            var root = start
+            while 2 * root + 1 < end {
+                var child = 2 * root + 1
+                if child + 1 < end && values[child] < values[child + 1] { child += 1 }
+                guard values[root] < values[child] else { return }
+                values.swapAt(root, child)
+                root = child
+            }
+        }
+        let count = values.count
+        guard count > 1 else { return }
+        for start in stride(from: count / 2 - 1, through: 0, by: -1) { siftDown(start, count) }
+        for end in stride(from: count - 1, to: 0, by: -1) {
+            values.swapAt(0, end)
+            siftDown(0, end)
+        }
+    }
+
+    /// The `k`-th largest value (1-based) of `values`, which are reordered: for small `k` through a min-heap of
+    /// the `k` largest at the front (one comparison for most values), else by quickselect (Hoare partition).
+    /// NaN counts as smaller than everything.
     static func kthLargest(_ values: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
         precondition(k >= 1 && k <= values.count)
+        if k <= 4096 && k * 16 <= values.count {
+            return kthLargestByHeap(values, k)
+        }
         let target = k - 1 // index in descending order
         var low = 0, high = values.count - 1
         while low < high {

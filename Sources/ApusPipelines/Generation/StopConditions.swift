@@ -11,7 +11,9 @@ public enum StopReason: Sendable, Equatable {
 /// When to stop generating, by token: an end-of-sequence id or the token budget. Stop strings, which span
 /// tokens, are `GeneratedTextStream`'s job.
 public struct StopConditions: Sendable, Equatable {
+    /// Ids that end the generation (generation_config.json's `eos_token_id`).
     public var endOfSequenceIds: Set<Int>
+    /// The token budget.
     public var maxNewTokens: Int
 
     /// Stop at any of `endOfSequenceIds` or after `maxNewTokens` tokens.
@@ -41,6 +43,7 @@ public struct StopStringMatcher: Sendable, Equatable {
     public let stopStrings: [String]
     private let patterns: [[Unicode.Scalar]]
 
+    /// A matcher for `stopStrings`.
     public init(_ stopStrings: [String]) {
         self.stopStrings = stopStrings.filter { !$0.isEmpty }
         patterns = self.stopStrings.map { Array($0.unicodeScalars) }
@@ -89,7 +92,9 @@ public struct StopStringMatcher: Sendable, Equatable {
 public struct GeneratedTextStream {
     /// What one token added: the text that can be shown, and the stop string if one was reached.
     public struct Piece: Sendable, Equatable {
+        /// Text to show now.
         public let text: String
+        /// The stop string reached by this token, if any (the generation should end).
         public let stopString: String?
     }
 

@@ -4,10 +4,11 @@ extension ChatTemplate {
     /// The special-token names of tokenizer_config.json that transformers passes to every template.
     static let specialTokenNames = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"]
 
-    /// Reads a model directory's chat template as transformers does: `chat_template.jinja` when present, else
-    /// tokenizer_config.json's `chat_template`, a string or a list of `{"name", "template"}` entries, from which
-    /// `name` picks one (`"default"` when nil, or `"tool_use"` when `forTools` and the file has it). The special
-    /// tokens (`bos_token`, `eos_token`…) come from tokenizer_config.json, then special_tokens_map.json.
+    /// Reads a model directory's chat template as transformers 5 does: the files `chat_template.jinja` (the
+    /// default) and `additional_chat_templates/<name>.jinja`, when any exists, else tokenizer_config.json's
+    /// `chat_template`, a string or a list of `{"name", "template"}` entries. `name` picks one; without it the
+    /// default, or `tool_use` when `forTools` and there is one. The special tokens (`bos_token`, `eos_token`…)
+    /// come from tokenizer_config.json, then special_tokens_map.json.
     public static func load(modelDirectory: URL, name: String? = nil, forTools: Bool = false) throws(ChatTemplateError) -> ChatTemplate {
         let configurationURL = modelDirectory.appendingPathComponent("tokenizer_config.json")
         let configuration = try readObject(configurationURL, required: false)
@@ -17,17 +18,20 @@ extension ChatTemplate {
             specialTokens[key] = token
         }
 
+        // transformers/tokenization_utils_base.py: template files, when present, replace the config's field.
+        var fileTemplates: [(name: String, template: String)] = []
         let jinjaURL = modelDirectory.appendingPathComponent("chat_template.jinja")
-        if name == nil, FileManager.default.fileExists(atPath: jinjaURL.path) {
-            let source: String
-            do {
-                source = try String(contentsOf: jinjaURL, encoding: .utf8)
-            } catch {
-                throw .unreadableFile(file: jinjaURL.path, reason: error.localizedDescription)
-            }
-            return try ChatTemplate(source: source, specialTokens: specialTokens)
+        if FileManager.default.fileExists(atPath: jinjaURL.path) {
+            fileTemplates.append(("default", try readText(jinjaURL)))
         }
-        let source = try selectTemplate(configuration?.chatTemplate, name: name, forTools: forTools, file: configurationURL.path)
+        let additionalURL = modelDirectory.appendingPathComponent("additional_chat_templates")
+        let additional = (try? FileManager.default.contentsOfDirectory(atPath: additionalURL.path)) ?? []
+        for file in additional.sorted() where file.hasSuffix(".jinja") {
+            fileTemplates.append((String(file.dropLast(".jinja".count)), try readText(additionalURL.appendingPathComponent(file))))
+        }
+        let source = fileTemplates.isEmpty
+            ? try selectTemplate(configuration?.chatTemplate, name: name, forTools: forTools, file: configurationURL.path)
+            : try selectNamed(fileTemplates, name: name, forTools: forTools, source: modelDirectory.path)
         return try ChatTemplate(source: source, specialTokens: specialTokens)
     }
 
@@ -37,11 +41,27 @@ extension ChatTemplate {
         try selectTemplate(try parseObject(data, file: source).chatTemplate, name: name, forTools: forTools, file: source)
     }
 
+    private static func readText(_ url: URL) throws(ChatTemplateError) -> String {
+        do {
+            return try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw .unreadableFile(file: url.path, reason: error.localizedDescription)
+        }
+    }
+
+    private static func selectNamed(_ named: [(name: String, template: String)], name: String?, forTools: Bool,
+                                    source: String) throws(ChatTemplateError) -> String {
+        let wanted = name ?? (forTools && named.contains { $0.name == "tool_use" } ? "tool_use" : "default")
+        guard let match = named.last(where: { $0.name == wanted }) else {
+            throw .templateNotFound(source: source, name: wanted, available: named.map(\.name))
+        }
+        return match.template
+    }
+
     private static func selectTemplate(_ field: JSONValue?, name: String?, forTools: Bool, file: String) throws(ChatTemplateError) -> String {
         switch field {
         case .string(let text)?:
-            if let name, name != "default" { throw .templateNotFound(source: file, name: name, available: ["default"]) }
-            return text
+            return try selectNamed([("default", text)], name: name, forTools: forTools, source: file)
         case .array(let entries)?:
             var named: [(name: String, template: String)] = []
             for (index, entry) in entries.enumerated() {
@@ -52,11 +72,7 @@ extension ChatTemplate {
                 }
                 named.append((entryName, template))
             }
-            let wanted = name ?? (forTools && named.contains { $0.name == "tool_use" } ? "tool_use" : "default")
-            guard let match = named.last(where: { $0.name == wanted }) else {
-                throw .templateNotFound(source: file, name: wanted, available: named.map(\.name))
-            }
-            return match.template
+            return try selectNamed(named, name: name, forTools: forTools, source: file)
         case nil, .null?:
             throw .templateNotFound(source: file, name: nil, available: [])
         case let other?:

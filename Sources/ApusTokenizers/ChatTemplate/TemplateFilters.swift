@@ -175,6 +175,21 @@ enum TemplateFilters {
             }
             if let failure { throw failure }
             return .list(sorted.map(\.item))
+        case "dictsort":
+            try arguments.check(name, accepts: ["case_sensitive", "by", "reverse"])
+            guard case .dictionary(let dictionary) = value else { throw .rendering("dictsort: expected a mapping, not \(value.typeName)") }
+            let caseSensitive = arguments.value(0, "case_sensitive")?.isTruthy ?? false
+            let byValue: Bool
+            switch arguments.value(1, "by")?.pythonString ?? "key" {
+            case "key": byValue = false
+            case "value": byValue = true
+            default: throw .rendering("You can only sort by either \"key\" or \"value\"")
+            }
+            let reverse = arguments.value(2, "reverse")?.isTruthy ?? false
+            let pairs = dictionary.items.map { Value.tuple([.string($0.key), $0.value]) }
+            return try apply("sort", to: .list(pairs), CallArguments(keywords: [
+                ("reverse", .boolean(reverse)), ("case_sensitive", .boolean(caseSensitive)), ("attribute", .integer(byValue ? 1 : 0)),
+            ]))
         case "sum":
             try arguments.check(name, accepts: ["attribute", "start"])
             var total = arguments.value(1, "start") ?? .integer(0)

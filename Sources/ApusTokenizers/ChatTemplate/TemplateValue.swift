@@ -16,7 +16,9 @@ public enum TemplateValue: Sendable, Equatable {
 
     /// One `key: value` pair of an object.
     public struct Member: Sendable, Equatable {
+        /// The member's name.
         public var key: String
+        /// The member's value.
         public var value: TemplateValue
 
         /// A member `key: value`.
@@ -33,6 +35,7 @@ public enum TemplateValue: Sendable, Equatable {
     }
 }
 
+/// Literals build template values: `"text"`, `3`, `0.5`, `true`, `[…]`, `["key": …]` (order kept), `nil` (none).
 extension TemplateValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
     public init(stringLiteral value: String) { self = .string(value) }
@@ -48,8 +51,11 @@ extension TemplateValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral
 /// assistant turn that only calls tools) and any further fields a template reads (`tool_calls`, `name`,
 /// `tool_call_id`, `reasoning_content`…), in order after role and content.
 public struct ChatMessage: Sendable, Equatable {
+    /// `system`, `user`, `assistant`, `tool`…
     public var role: String
+    /// A string, a list of content parts (`[{"type": "text", "text": …}]`), or none.
     public var content: TemplateValue
+    /// Further keys of the message dict, after role and content.
     public var fields: [TemplateValue.Member]
 
     /// A message with `role`, `content` and optional further `fields`.

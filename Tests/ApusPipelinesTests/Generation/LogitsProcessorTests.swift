@@ -14,10 +14,10 @@ import Testing
             let vocabulary = inputs[testCase.row].count
             var logits = inputs[testCase.row]
             let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2 * vocabulary)
-            let order = UnsafeMutableBufferPointer<Int32>.allocate(capacity: vocabulary)
+            let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: vocabulary)
             let marks = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: vocabulary)
             marks.initialize(repeating: 0)
-            defer { scratch.deallocate(); order.deallocate(); marks.deallocate() }
+            defer { scratch.deallocate(); keys.deallocate(); marks.deallocate() }
             let keep = arguments.minTokensToKeep ?? 1
             logits.withUnsafeMutableBufferPointer { buffer in
                 switch name {
@@ -28,7 +28,7 @@ import Testing
                 case "top_k":
                     LogitsWarpers.applyTopK(buffer, topK: arguments.topK ?? 0, minTokensToKeep: keep, scratch: scratch)
                 case "top_p":
-                    LogitsWarpers.applyTopP(buffer, topP: arguments.topP ?? 1, minTokensToKeep: keep, order: order, probabilities: scratch)
+                    LogitsWarpers.applyTopP(buffer, topP: arguments.topP ?? 1, minTokensToKeep: keep, keys: keys)
                 case "min_p":
                     LogitsWarpers.applyMinP(buffer, minP: arguments.minP ?? 0, minTokensToKeep: keep, scratch: scratch)
                 default:
@@ -113,7 +113,7 @@ import Testing
         var random = SamplingRandomNumberGenerator(seed: 3)
         var values = (0..<262_144).map { _ in Float(random.nextUnitInterval() * 20 - 10) }
         let sorted = values.sorted(by: >)
-        for k in [1, 50, 1000] {
+        for k in [1, 50, 1000, 5000, 100_000] {
             let kth = values.withUnsafeMutableBufferPointer { LogitsWarpers.kthLargest($0, k) }
             #expect(kth == sorted[k - 1])
         }
@@ -128,5 +128,74 @@ import Testing
         #expect(throws: PipelineError.self) { try LogitsProcessor(parameters: .greedy, vocabularySize: 0) }
         // Greedy ignores the sampling-only values, as transformers does.
         #expect(throws: Never.self) { try LogitsProcessor(parameters: SamplingParameters(doSample: false, temperature: 0), vocabularySize: 10) }
+    }
+}
+
+/// The per-step cost at real vocabulary sizes (printed, not asserted: timings vary by machine).
+@Suite struct LogitsProcessorScaleTests {
+    @Test(arguments: [151_936, 262_144])
+    func selectStaysFastAtLargeVocabularies(vocabularySize: Int) throws {
+        var random = SamplingRandomNumberGenerator(seed: 9)
+        let base = (0..<vocabularySize).map { _ in Float(random.nextUnitInterval() * 16 - 8) }
+        let history = (0..<512).map { ($0 * 7919) % vocabularySize }
+        for (label, parameters) in [
+            ("greedy + penalty", SamplingParameters(doSample: false, repetitionPenalty: 1.1)),
+            ("top-k 50, top-p 0.9", SamplingParameters(doSample: true, temperature: 0.7, topK: 50, topP: 0.9)),
+            ("top-p 0.95 over the whole vocabulary (flat logits: the worst case)", SamplingParameters(doSample: true, temperature: 0.7, topK: 0, topP: 0.95, minP: 0.01)),
+        ] {
+            let processor = try LogitsProcessor(parameters: parameters, vocabularySize: vocabularySize, seed: 1)
+            var logits = base
+            let steps = 10
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<steps {
+                logits.withUnsafeMutableBufferPointer { buffer in
+                    _ = buffer.update(fromContentsOf: base)
+                    let token = processor.select(nextTokenFrom: buffer, history: history)
+                    #expect(token >= 0 && token < vocabularySize)
+                }
+            }
+            let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(steps)
+            print("LogitsProcessor \(label), vocabulary \(vocabularySize): \(String(format: "%.2f", milliseconds)) ms per step")
+        }
+    }
+
+    @Test func sortKeysOrderByLogitThenTokenAndSortWithoutTheStandardLibrary() {
+        var random = SamplingRandomNumberGenerator(seed: 5)
+        let logits: [Float] = (0..<2000).map { _ in Float(Int(random.next() % 40) - 20) / 4 } + [-0.0, 0, .infinity, -.infinity]
+        var keys = logits.enumerated().map { LogitsWarpers.sortKey($0.element, token: $0.offset) }
+        let expected = logits.indices.sorted { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        keys.withUnsafeMutableBufferPointer { LogitsWarpers.heapSort($0) }
+        let tokens = keys.map { Int($0 & 0xFFFF_FFFF) }
+        #expect(tokens == expected)
+        var shuffled = logits.enumerated().map { LogitsWarpers.sortKey($0.element, token: $0.offset) }
+        let sortedKeys = shuffled.sorted()
+        for nth in [0, 1, 1000, 2003] {
+            shuffled.withUnsafeMutableBufferPointer { LogitsWarpers.selectNth($0, nth) }
+            #expect(shuffled[nth] == sortedKeys[nth])
+        }
+    }
+}
+
+/// The partitioning top-p against its plain full-sort twin on vocabularies large enough to partition.
+@Suite struct TopPReferenceTests {
+    @Test(arguments: [0.5, 0.9, 0.95, 0.99])
+    func partitionedTopPMatchesTheFullSort(topP: Double) {
+        var random = SamplingRandomNumberGenerator(seed: UInt64(topP * 1000))
+        for (vocabulary, scale, quantised) in [(20_000, 8.0, false), (50_000, 3.0, true), (3000, 20.0, false)] {
+            var logits = (0..<vocabulary).map { _ -> Float in
+                let value = Float((random.nextUnitInterval() * 2 - 1) * scale)
+                return quantised ? (value * 4).rounded() / 4 : value // many ties
+            }
+            for index in stride(from: 0, to: vocabulary, by: 7) { logits[index] = -.infinity }
+            for keep in [1, 5] {
+                var fast = logits, reference = logits
+                let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: vocabulary)
+                defer { keys.deallocate() }
+                fast.withUnsafeMutableBufferPointer { LogitsWarpers.applyTopP($0, topP: topP, minTokensToKeep: keep, keys: keys) }
+                reference.withUnsafeMutableBufferPointer { LogitsWarpers.applyTopPReference($0, topP: topP, minTokensToKeep: keep) }
+                let removed = fast.filter { $0 == -.infinity }.count
+                #expect(fast == reference, "vocabulary \(vocabulary), keep \(keep): \(removed) vs \(reference.filter { $0 == -.infinity }.count) removed")
+            }
+        }
     }
 }

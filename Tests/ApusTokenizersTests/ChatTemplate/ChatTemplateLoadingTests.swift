@@ -46,6 +46,21 @@ import Testing
         #expect(try ChatTemplate.load(modelDirectory: url).render(messages: []) == "from jinja <e>")
     }
 
+    @Test func additionalTemplateFilesAreNamedTemplates() throws {
+        let url = try directory(["tokenizer_config.json": #"{"chat_template": "ignored once files exist"}"#,
+                                 "chat_template.jinja": "default file"])
+        defer { try? FileManager.default.removeItem(at: url) }
+        let additional = url.appendingPathComponent("additional_chat_templates")
+        try FileManager.default.createDirectory(at: additional, withIntermediateDirectories: true)
+        try Data("tool file".utf8).write(to: additional.appendingPathComponent("tool_use.jinja"))
+        #expect(try ChatTemplate.load(modelDirectory: url).render(messages: []) == "default file")
+        #expect(try ChatTemplate.load(modelDirectory: url, forTools: true).render(messages: []) == "tool file")
+        #expect(try ChatTemplate.load(modelDirectory: url, name: "tool_use").render(messages: []) == "tool file")
+        #expect(throws: ChatTemplateError.templateNotFound(source: url.path, name: "rag", available: ["default", "tool_use"])) {
+            try ChatTemplate.load(modelDirectory: url, name: "rag")
+        }
+    }
+
     @Test func specialTokensMapFillsTheGaps() throws {
         let url = try directory(["tokenizer_config.json": #"{"chat_template": "{{ bos_token }}|{{ eos_token }}", "eos_token": "</s>"}"#,
                                  "special_tokens_map.json": #"{"bos_token": {"content": "<s>"}, "eos_token": "ignored"}"#])
