@@ -57,7 +57,7 @@ struct BenchTokenizeCommand: ParsableCommand {
         var runs: [Double] = []
         for _ in 0..<repeats { runs.append(measureSeconds { precondition(pass() == tokens, "the same texts give the same tokens") }) }
         let median = percentile(runs, 0.5)
-        let report = Report(tokenizer: url.path, texts: texts.count, bytes: bytes, tokens: tokens, runs: runs, median: median)
+        let report = Report(tokenizer: tokenizer, texts: texts.count, bytes: bytes, tokens: tokens, runs: runs, median: median)
         print(json ? report.json : report.table)
     }
 
