@@ -8,6 +8,7 @@ Writes into Tests/Fixtures/tokenizers/pretokenizers/:
                               \\p{S} \\p{Z} \\p{C}, \\s \\w \\d \\h, \\p{Alpha}, .), the scalars it matches, as
                               [first, last] code point ranges: a Split pre-tokenizer with the pattern `X+` over one
                               string holding every scalar in order.
+                              Also `digits_numeric`: the scalars the Digits pre-tokenizer treats as numeric.
   regex-matches.json          for each pattern in PATTERNS, the non-empty matches (flattened [start0, end0, ...] in
                               scalars; for the GPT-2 and Llama 3 patterns, whose matches tile the text, only the
                               ends) on the texts, or Oniguruma's error; for the nullable patterns Replace(pattern,
@@ -23,6 +24,9 @@ And Sources/ApusTokenizers/PreTokenizers/UnicodeScriptTable.swift: the script pa
 pre-tokenizer uses (tokenizers' own table, found by probing UnicodeScripts itself: which scalars never cause a split
 (its `Script::Any`), which neighbouring scalars share a script, and which runs share one), as code point ranges with
 an arbitrary script number. Run `... make_pretokenizer_fixtures.py script_table` to remake only it.
+
+And Sources/ApusTokenizers/Regex/RegexScriptTable.swift: the scalars of each script in SCRIPTS as Oniguruma's
+`\\p{Script}` matches them (`... regex_scripts` remakes only it).
 
 Each file lists `extra_texts`; a case keyed "i" is text i of parity-texts.jsonl followed by the extra texts.
 
@@ -65,6 +69,13 @@ FALCON_PUNCTUATION = r"[\p{P}\$\+<=>\^~\|`]+"
 BLOOM = r" ?[^(\s|[.,!?…。，、।۔،])]+"
 POSSESSIVE = r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"
 
+# Kimi K2 (tiktoken's pattern as its tokenization_kimi.py writes it): scripts inside class intersections.
+KIMI = "|".join([
+    r"[\p{Han}]+",
+    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}&&[^\p{Han}]]*[\p{Ll}\p{Lm}\p{Lo}\p{M}&&[^\p{Han}]]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}&&[^\p{Han}]]+[\p{Ll}\p{Lm}\p{Lo}\p{M}&&[^\p{Han}]]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+    r"\p{N}{1,3}", r" ?[^\s\p{L}\p{N}]+[\r\n]*", r"\s*[\r\n]+", r"\s+(?!\S)", r"\s+"])
+
 EXTRA_TEXTS = [
     "", " ", "  ", "a  b", "a   b", "a \t b", "a\t\tb", "a\n\nb", "a \n b", "\r\n", "a\r\nb", "a\r\n\r\nb", " \r\n ",
     "x \n\n y", "end   ", "   start", "\t", "\u00a0\u00a0x", "x\u3000y", "a\u2028b", "a\u0085b",
@@ -83,6 +94,8 @@ PATTERNS = [
     r"a.c", r"\p{Lu}\p{Ll}+", r"[A-Za-z]{2,4}", r"\d{1,3}(?=(?:\d{3})+(?!\d))", r"\s+?x", r"(?>a+)b", r"a*+a",
     r"\p{N}{1,3}", r"[\u4e00-\u9fff]+", r"\x{1F600}|\u00e9", r"▁", r"(?:ab)*c", r"\h+",
     r"[^\p{L}&&[^\d]]", r"\P{L}+", r"\p{^N}+", r"[\w&&[^\d_]]+", r"\G\w", r"(a", r"a{2,1}", r"*a",
+    r"[\p{Han}]+|\p{Hiragana}+|\p{Katakana}+", r"\p{Latin}+|\p{Cyrillic}+|\p{Greek}+|\p{Common}+", r"\p{Inherited}",
+    r"\p{Arabic}+|\p{Hebrew}+|\p{Devanagari}+|\p{Thai}+|\p{Hangul}+", r"\p{Greek", r"\p{NoSuchScript}", KIMI,
 ]
 # Patterns whose empty matches matter: Replace(pattern, "<>") shows them.
 NULLABLE = [r"a*", r"\b", r"(?=\s)", r"x?", r"^", r"$", r""]
@@ -121,6 +134,13 @@ def write_unicode_classes():
         for _, (start, end) in split.pre_tokenize_str(everything):
             members.extend(scalars[start:end])
         result["classes"][pattern] = ranges(members)
+    # Rust's char::is_numeric, as the Digits pre-tokenizer sees it: its contiguous pieces alternate between runs of
+    # non-numeric and numeric scalars, starting with U+0000 (not numeric).
+    numeric = []
+    for index, (_, (start, end)) in enumerate(pre_tokenizers.Digits(individual_digits=False).pre_tokenize_str(everything)):
+        if index % 2 == 1:
+            numeric.extend(scalars[start:end])
+    result["digits_numeric"] = ranges(numeric)
     return write("regex-unicode-classes.json", result)
 
 
@@ -248,6 +268,37 @@ def write_normalizers():
     return write("normalizers.json", result)
 
 
+# Scripts a pattern can name (`\p{Han}`); their Oniguruma ranges go into Sources/…/Regex/RegexScriptTable.swift.
+SCRIPTS = ["Arabic", "Armenian", "Bengali", "Common", "Cyrillic", "Devanagari", "Ethiopic", "Georgian", "Greek",
+           "Gujarati", "Gurmukhi", "Han", "Hangul", "Hebrew", "Hiragana", "Inherited", "Kannada", "Katakana", "Khmer",
+           "Lao", "Latin", "Malayalam", "Myanmar", "Sinhala", "Tamil", "Telugu", "Thai", "Tibetan"]
+
+
+def write_regex_scripts():
+    scalars = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    everything = "".join(map(chr, scalars))
+    lines = []
+    for script in SCRIPTS:
+        split = pre_tokenizers.Split(Regex(f"\\p{{{script}}}+"), "removed", invert=True)
+        members = []
+        for _, (start, end) in split.pre_tokenize_str(everything):
+            members.extend(scalars[start:end])
+        flat_ranges = ", ".join(f"{first:#x}, {last:#x}" for first, last in ranges(members))
+        lines.append(f'        "{script.lower()}": [{flat_ranges}],')
+    source = f"""// Generated by scripts/make_pretokenizer_fixtures.py from tokenizers {tokenizers.__version__}'s Oniguruma; do not edit.
+
+extension RegexUnicodeData {{
+    /// Script name (lowercased) → the scalars Oniguruma's `\\p{{Script}}` matches, as sorted [first, last] pairs.
+    static let scriptRanges: [String: [UInt32]] = [
+{chr(10).join(lines)}
+    ]
+}}
+"""
+    path = ROOT / "Sources" / "ApusTokenizers" / "Regex" / "RegexScriptTable.swift"
+    path.write_text(source, encoding="utf-8")
+    return path
+
+
 def write_script_table():
     probe = pre_tokenizers.UnicodeScripts()
 
@@ -278,7 +329,8 @@ def write_script_table():
             table[-1][1] = last
         else:
             table.append([first, last, number + 1])
-    lines = [f"        {first:#x}, {last:#x}, {number}," for first, last, number in table]
+    entries = [f"{first:#x}, {last:#x}, {number}," for first, last, number in table]
+    lines = ["        " + " ".join(entries[i:i + 6]) for i in range(0, len(entries), 6)]
     source = f"""// Generated by scripts/make_pretokenizer_fixtures.py from tokenizers {tokenizers.__version__}; do not edit.
 
 extension UnicodeScripts {{
@@ -303,7 +355,8 @@ def write(name, result):
 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
-    writers = (write_unicode_classes, write_matches, write_pre_tokenizers, write_normalizers, write_script_table)
+    writers = (write_unicode_classes, write_matches, write_pre_tokenizers, write_normalizers, write_script_table,
+               write_regex_scripts)
     only = sys.argv[1:]  # e.g. `matches normalizers` to remake only those files
     for writer in writers:
         if only and writer.__name__.removeprefix("write_") not in only:

@@ -12,6 +12,10 @@ struct RegexProgram: Sendable {
         case repeatSet(set: Int, minimum: Int, maximum: Int, possessive: Bool)
         /// Continue at `preferred`; on failure, come back and continue at `alternative`.
         case split(preferred: Int, alternative: Int)
+        /// A `split` in an alternation whose preferred branch must start with a scalar of `sets[firstSet]`: when
+        /// the next scalar is not one, go straight to `alternative` (GPT-2-style patterns try six branches that
+        /// mostly fail on their first scalar).
+        case guardedSplit(preferred: Int, alternative: Int, firstSet: Int)
         /// Continue at `target`.
         case jump(Int)
         /// A zero-width position test.
@@ -52,7 +56,7 @@ struct RegexProgram: Sendable {
     }
 
     /// The sets a match of `node` can start with (nil: unknown) and whether it can match the empty string.
-    private static func firstScalars(of node: RegexNode) -> (sets: [ScalarSet]?, nullable: Bool) {
+    static func firstScalars(of node: RegexNode) -> (sets: [ScalarSet]?, nullable: Bool) {
         switch node {
         case .empty, .anchor, .lookaround: return ([], true)
         case .scalarSet(let set): return ([set], false)
@@ -144,7 +148,13 @@ struct RegexProgram: Sendable {
                         try emit(alternative)
                         jumpsToEnd.append(instructions.count)
                         instructions.append(.jump(-1))
-                        instructions[split] = .split(preferred: split + 1, alternative: instructions.count)
+                        let (first, nullable) = RegexProgram.firstScalars(of: alternative)
+                        if let first, !nullable {
+                            let firstSet = addSet(ScalarSet(items: first.map { .set($0) }))
+                            instructions[split] = .guardedSplit(preferred: split + 1, alternative: instructions.count, firstSet: firstSet)
+                        } else {
+                            instructions[split] = .split(preferred: split + 1, alternative: instructions.count)
+                        }
                     } else {
                         try emit(alternative)
                     }
@@ -248,6 +258,10 @@ extension RegexProgram {
         }
     }
 
+    /// Backtracks allowed for one attempt, Oniguruma's default `retry_limit_in_match`: past it a pathological
+    /// pattern (`(a+)+b` on a long run of a's) gives up — no match here — instead of running for hours.
+    static let backtrackLimit = 10_000_000
+
     /// The end of a match of the instructions from `start` beginning at `position`, or nil. `searchStart` is
     /// where the search began (`\G`); `lookbehindEnd` is where a lookbehind body must end.
     func execute(from start: Int, at position: Int, in text: UnsafeBufferPointer<Unicode.Scalar>, searchStart: Int,
@@ -256,6 +270,7 @@ extension RegexProgram {
         defer { scratch.frames.removeSubrange(base...) }
         var pc = start
         var position = position
+        var backtracks = 0
         let count = text.count
         return instructions.withUnsafeBufferPointer { program -> Int? in
             while true {
@@ -277,6 +292,13 @@ extension RegexProgram {
                             scratch.frames.append(Frame(kind: .giveBack, instruction: pc + 1, position: position, limit: runStart + minimum))
                         }
                         pc += 1
+                    }
+                case .guardedSplit(let preferred, let alternative, let firstSet):
+                    if position < count && sets[firstSet].contains(text[position]) {
+                        scratch.frames.append(Frame(kind: .retry, instruction: alternative, position: position, limit: 0))
+                        pc = preferred
+                    } else {
+                        pc = alternative
                     }
                 case .split(let preferred, let alternative):
                     scratch.frames.append(Frame(kind: .retry, instruction: alternative, position: position, limit: 0))
@@ -323,6 +345,8 @@ extension RegexProgram {
                     return position
                 }
                 guard failed else { continue }
+                backtracks += 1
+                if backtracks > Self.backtrackLimit { return nil }
                 // Backtrack to the most recent alternative.
                 var resumed = false
                 while scratch.frames.count > base {

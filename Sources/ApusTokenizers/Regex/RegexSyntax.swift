@@ -75,6 +75,10 @@ struct RegexParser {
     private let scalars: [Unicode.Scalar]
     private var position = 0
     private var caseInsensitive = false
+    /// Groups and classes open around the current position.
+    private var depth = 0
+    /// Deepest nesting of groups and classes accepted, so a hostile pattern cannot exhaust the stack.
+    static let maximumDepth = 100
     /// Largest expansion of counted repetitions allowed, so `a{1000}{1000}` is an error, not a huge program.
     static let maximumRepetitionCount = 1000
 
@@ -194,8 +198,8 @@ struct RegexParser {
 
     private mutating func parseNumber() -> Int? {
         var value: Int?
-        while let scalar = current, let digit = scalar.properties.numericType == .decimal && scalar.isASCII ? Int(scalar.value) - 48 : nil {
-            value = min((value ?? 0) * 10 + digit, 1_000_000)
+        while let scalar = current, ("0"..."9").contains(scalar) {
+            value = min((value ?? 0) * 10 + Int(scalar.value) - 48, 1_000_000)
             position += 1
         }
         return value
@@ -206,9 +210,13 @@ struct RegexParser {
         guard let scalar = current else { throw error("unexpected end of pattern") }
         let start = position
         position += 1
+        if scalar == "(" || scalar == "[" {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maximumDepth else { throw error("groups or classes nested deeper than \(Self.maximumDepth)", at: start) }
+            return scalar == "(" ? try parseGroup(start: start) : .scalarSet(try parseClass(start: start))
+        }
         switch scalar {
-        case "(": return try parseGroup(start: start)
-        case "[": return .scalarSet(try parseClass(start: start))
         case ".": return .scalarSet(ScalarSet(items: [.scalars(["\n"])], negated: true))
         case "^": return .anchor(.lineStart)
         case "$": return .anchor(.lineEnd)
@@ -455,6 +463,9 @@ struct RegexParser {
                 if peek(1) == ":" { throw error("POSIX bracket expressions are not supported", at: position) }
                 let nestedStart = position
                 position += 1
+                depth += 1
+                defer { depth -= 1 }
+                guard depth <= Self.maximumDepth else { throw error("classes nested deeper than \(Self.maximumDepth)", at: nestedStart) }
                 items.append(.set(try parseClass(start: nestedStart)))
                 continue
             }

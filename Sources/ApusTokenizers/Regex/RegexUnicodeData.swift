@@ -69,7 +69,18 @@ enum RegexUnicodeData {
         case .hexDigit: return (0x30...0x39).contains(value) || (0x41...0x46).contains(value) || (0x61...0x66).contains(value)
         case .any: return true
         case .assigned: return record(value) & categoryBits != UInt16(Category.Cn.rawValue)
+        case .script(let ranges): return inRanges(value, ranges)
         }
+    }
+
+    /// Whether `value` lies in one of the sorted [first, last] pairs of `ranges`.
+    static func inRanges(_ value: UInt32, _ ranges: [UInt32]) -> Bool {
+        var low = 0, high = ranges.count / 2
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle * 2 + 1] < value { low = middle + 1 } else { high = middle }
+        }
+        return low < ranges.count / 2 && ranges[low * 2] <= value
     }
 
     private static func category(_ category: Unicode.GeneralCategory) -> Category {

@@ -98,6 +98,8 @@ enum UnicodeProperty: Sendable, Equatable {
     case any
     /// Every scalar assigned in Oniguruma's Unicode version (`\p{Assigned}`).
     case assigned
+    /// A script (`\p{Han}`): sorted [first, last] scalar value pairs from `RegexUnicodeData.scriptRanges`.
+    case script([UInt32])
 
     /// The property named `name` in `\p{name}`; Oniguruma ignores case, spaces, `_` and `-` in names.
     init?(name: String) {
@@ -114,7 +116,9 @@ enum UnicodeProperty: Sendable, Equatable {
         case "alpha", "alphabetic": self = .alphabetic
         case "any": self = .any
         case "assigned": self = .assigned
-        default: return nil
+        default:
+            guard let ranges = RegexUnicodeData.scriptRanges[key] else { return nil }
+            self = .script(ranges)
         }
     }
 

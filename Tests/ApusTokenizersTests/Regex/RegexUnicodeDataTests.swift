@@ -5,6 +5,26 @@ import Testing
 @Suite struct RegexUnicodeDataTests {
     struct ClassFixture: Decodable {
         let classes: [String: [[UInt32]]]
+        let digits_numeric: [[UInt32]]
+    }
+
+    /// The scalars of `ranges` ([first, last] pairs) that `predicate` gets wrong, as "U+XXXX".
+    static func mismatches(_ ranges: [[UInt32]], _ predicate: (Unicode.Scalar) -> Bool) -> [String] {
+        var mismatches: [String] = []
+        var next = 0
+        for value in UInt32(0)..<0x110000 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            while next < ranges.count && ranges[next][1] < value { next += 1 }
+            let expected = next < ranges.count && ranges[next][0] <= value
+            if predicate(scalar) != expected { mismatches.append("U+\(String(value, radix: 16, uppercase: true))") }
+        }
+        return mismatches
+    }
+
+    @Test func digitsPreTokenizerNumericScalars() throws {
+        let fixture = try PreTokenizerFixtures.load("regex-unicode-classes.json", as: ClassFixture.self)
+        let mismatches = Self.mismatches(fixture.digits_numeric, Digits.isNumeric)
+        #expect(mismatches.isEmpty, "\(mismatches.count) scalars differ: \(mismatches.prefix(20))")
     }
 
     @Test func everyScalarMatchesTheClassesAsTokenizersDoes() throws {
@@ -18,14 +38,8 @@ import Testing
             // A lone property is tested through RegexUnicodeData directly: the same answer, and fast in debug builds.
             var property: UnicodeProperty?
             if set.items.count == 1, case .property(let single, false) = set.items[0], !set.negated { property = single }
-            var mismatches: [String] = []
-            var next = 0
-            for value in UInt32(0)..<0x110000 {
-                guard let scalar = Unicode.Scalar(value) else { continue }
-                while next < ranges.count && ranges[next][1] < value { next += 1 }
-                let expected = next < ranges.count && ranges[next][0] <= value
-                let actual = property.map { RegexUnicodeData.has($0, value) } ?? set.contains(scalar)
-                if actual != expected { mismatches.append("U+\(String(value, radix: 16, uppercase: true))") }
+            let mismatches = Self.mismatches(ranges) { scalar in
+                property.map { RegexUnicodeData.has($0, scalar.value) } ?? set.contains(scalar)
             }
             #expect(mismatches.isEmpty, "\(pattern): \(mismatches.count) scalars differ: \(mismatches.prefix(20))")
         }

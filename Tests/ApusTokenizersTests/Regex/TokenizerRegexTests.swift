@@ -84,9 +84,12 @@ import Testing
             try TokenizerRegex("ab\\k<x>")
         }
         #expect(throws: RegexSyntaxError.self) { try TokenizerRegex("[[:alpha:]]") }
-        #expect(throws: RegexSyntaxError.self) { try TokenizerRegex("\\p{Greek}") }
+        #expect(throws: RegexSyntaxError.self, "a script outside RegexScriptTable") { try TokenizerRegex("\\p{Ogham}") }
         #expect(throws: RegexSyntaxError.self) { try TokenizerRegex("(?<=a+)b") }
         #expect(throws: RegexSyntaxError.self) { try TokenizerRegex("[a") }
+        #expect(throws: RegexSyntaxError.self, "nesting is bounded") { try TokenizerRegex(String(repeating: "(", count: 5000)) }
+        #expect(throws: RegexSyntaxError.self, "nesting is bounded") { try TokenizerRegex(String(repeating: "[", count: 5000)) }
+        #expect(throws: RegexSyntaxError.self, "expansion is bounded") { try TokenizerRegex("(?:(?:ab){1000}){1000}") }
         let error = RegexSyntaxError(pattern: "x(", position: 1, problem: "end pattern with unmatched parenthesis")
         #expect(error.description == "regex \"x(\" at position 1: end pattern with unmatched parenthesis")
     }
@@ -105,5 +108,6 @@ import Testing
         #expect(try matches(".", "a\nb") == ["a", "b"])
         #expect(try matches("a{2,1}", "aaaaa") == ["aa", "aa", "a"], "Oniguruma: a reversed interval is possessive")
         #expect(try matches("(a|)*b", "aab") == ["aab"], "a loop whose body matches empty ends")
+        #expect(try matches("(?:a|a)+b", String(repeating: "a", count: 24)).isEmpty, "exponential backtracking is cut off")
     }
 }
