@@ -14,8 +14,9 @@ Tests/Fixtures/texts/parity-texts.jsonl and converts it with transformers' conve
                       a regex, Metaspace); these need the Replace normalizer
       unigram-trained tokenizers' UnigramTrainer, then byte_fallback with the 256 <0xNN> tokens added, Metaspace
                       prepend_scheme "first" and split false, and an added <mask> (EXTRA_TEXTS puts it mid-text)
-  <name>.reference.jsonl  one line per parity text (plus EXTRA_TEXTS): ids, tokens, offsets (flattened
-                      [start0, end0, ...]) and decode() without special tokens; decode() with them and the
+  <name>.reference.jsonl  one line per parity text (plus EXTRA_TEXTS): ids, offsets (flattened
+                      [start0, end0, ...]), the tokens that are not their id's vocabulary string ({position: token};
+                      unknown pieces carry their text) and decode() without special tokens; decode() with them and the
                       special-tokens mask for every DECODE_WITH_SPECIAL_EVERY-th text. For xlm-roberta and
                       unigram-trained (not the *-converted ones), also, with ids, offsets, type ids and masks:
                       - for every PAIR_EVERY-th text, the pair (text i, text i+1);
@@ -51,7 +52,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "Tests" / "Fixtures" / "tokenizers" / "sentencepiece"
 TEXTS = ROOT / "Tests" / "Fixtures" / "texts" / "parity-texts.jsonl"
 VOCAB_SIZE = 500
-PAIR_EVERY = 5
+PAIR_EVERY = 8
 DECODE_WITH_SPECIAL_EVERY = 5
 STRIDE_EVERY = 4
 STRIDE_LENGTH = 12
@@ -132,10 +133,12 @@ def flat(offsets):
     return [bound for offset in offsets for bound in offset]
 
 
-def record(encoding, masks=False, tokens=False):
+def record(encoding, masks=False, tokenizer=None):
     entry = {"ids": encoding.ids, "offsets": flat(encoding.offsets)}
-    if tokens:
-        entry["tokens"] = encoding.tokens
+    if tokenizer is not None:
+        # Only the tokens that are not the vocabulary's string for their id (unknown pieces carry their text).
+        entry["tokens"] = {str(position): token for position, (token, id) in enumerate(zip(encoding.tokens, encoding.ids))
+                           if tokenizer.id_to_token(id) != token}
     if masks:
         entry["type_ids"] = encoding.type_ids
         entry["special_tokens_mask"] = encoding.special_tokens_mask
@@ -148,7 +151,7 @@ def reference(tokenizer, corpus, full):
     for index, text in enumerate(corpus):
         tokenizer.no_truncation()
         plain = tokenizer.encode(text)
-        entry = {"index": index, **record(plain, tokens=True), "decoded": tokenizer.decode(plain.ids)}
+        entry = {"index": index, **record(plain, tokenizer=tokenizer), "decoded": tokenizer.decode(plain.ids)}
         if index % DECODE_WITH_SPECIAL_EVERY == 0:
             entry["decoded_with_special"] = tokenizer.decode(plain.ids, skip_special_tokens=False)
             entry["special_tokens_mask"] = plain.special_tokens_mask

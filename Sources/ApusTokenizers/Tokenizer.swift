@@ -15,8 +15,8 @@ import Foundation
 ///
 /// The file's own `truncation` and `padding` sections are parsed and exposed (`configuredTruncation`,
 /// `configuredPadding`) but never applied implicitly: `encode` truncates only when the caller passes a
-/// `Truncation`, and only `encodeBatch(_:padding:)` pads. The pipelines decide (sentence-transformers, for one, truncates to the model's
-/// `max_seq_length`, not to the file's setting).
+/// `Truncation`, and only `encodeBatch(_:padding:)` pads. The pipelines decide (sentence-transformers, for one,
+/// truncates to the model's `max_seq_length`, not to the file's setting).
 public final class Tokenizer: Sendable {
     /// Where the tokenizer was read from, for messages.
     public let source: String

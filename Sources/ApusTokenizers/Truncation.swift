@@ -4,6 +4,11 @@
 /// `maxLength` counts the special tokens the post-processor adds: `Truncation(maxLength: 128)` on BERT leaves
 /// 126 tokens of text between `[CLS]` and `[SEP]`.
 ///
+/// What is cut off is not lost: it becomes `Encoding.overflowing` windows of the same length, consecutive ones
+/// sharing `stride` tokens, each with the special tokens (`Truncation(maxLength: 384, stride: 128)` for question
+/// answering over long passages). tokenizers refuses a `stride` not below a sequence's share of the budget;
+/// Apus then moves one token per window.
+///
 /// Where `tokenizers` raises an error instead of truncating — `onlyFirst`/`onlySecond` when that sequence is
 /// too short to absorb the cut, `onlySecond` without a second sequence — Apus leaves the sequences whole; when
 /// `maxLength` is smaller than the number of special tokens, `tokenizers`' budget underflows and it does not
