@@ -28,7 +28,9 @@ TOKENS_EVERY-th text and every extra text; the positions of special-mask 1s ("sp
 are not 0; decode() with skip_special_tokens true (only when it is not the text itself) and false (only when it
 differs from true); the ids truncated to TRUNCATED_LENGTH when truncation changes them; for every PAIR_EVERY-th text
 the pair (text i, text i+1) truncated longest-first to PAIR_LENGTH, with offsets; ids without special tokens for
-every NO_SPECIAL_EVERY-th text; and
+every NO_SPECIAL_EVERY-th text; for every STRIDE_EVERY-th text (every second one paired with the next text),
+truncation to TRUNCATED_LENGTH with stride STRIDE, its number of overflowing windows and the first STORED_WINDOWS of
+them ("strided", when there are any); and
 `decode_cases`: seeded random id lists (special and out-of-vocabulary ids included) with both decodes.
 
 Run with the dev venv (only `tokenizers` is needed), from anywhere:
@@ -54,6 +56,9 @@ PAIR_EVERY = 4
 TOKENS_EVERY = 5
 OFFSETS_EVERY = 2
 NO_SPECIAL_EVERY = 7
+STRIDE_EVERY = 10
+STRIDE = 3
+STORED_WINDOWS = 3
 DECODE_CASES = 40
 
 LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
@@ -225,6 +230,15 @@ def references(tokenizer, texts, parity_count):
         truncated = tokenizer.encode(text)
         if truncated.ids != plain.ids:
             entry["truncated"] = record(truncated, tokens=False, offsets=False)
+        if index % STRIDE_EVERY == 0:
+            tokenizer.enable_truncation(TRUNCATED_LENGTH, stride=STRIDE)
+            strided = tokenizer.encode(text) if index % (2 * STRIDE_EVERY) else tokenizer.encode(text, texts[index + 1])
+            if strided.overflowing:
+                entry["strided"] = {**record(strided, tokens=False), "windows": len(strided.overflowing),
+                                    "overflowing": [record(window, tokens=False)
+                                                    for window in strided.overflowing[:STORED_WINDOWS]]}
+                if index % (2 * STRIDE_EVERY) == 0:
+                    entry["strided"]["with"] = index + 1
         if index % PAIR_EVERY == 0 and index + 1 < len(texts):
             tokenizer.enable_truncation(PAIR_LENGTH, strategy="longest_first")
             entry["pair"] = {"with": index + 1, **record(tokenizer.encode(text, texts[index + 1]), tokens=False)}
@@ -253,7 +267,7 @@ def write_fixtures():
         records, decode_cases = references(tokenizer, texts, len(parity))
         result = {"made_by": "scripts/make_bpe_tokenizer_fixtures.py", "tokenizers": tokenizers.__version__,
                   "parity_texts": len(parity), "extra_texts": EXTRA_TEXTS, "truncated_length": TRUNCATED_LENGTH,
-                  "pair_length": PAIR_LENGTH, "records": records, "decode_cases": decode_cases}
+                  "stride": STRIDE, "pair_length": PAIR_LENGTH, "records": records, "decode_cases": decode_cases}
         path = directory / "reference.json"
         path.write_text(json.dumps(result, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         sizes = [(directory / file).stat().st_size for file in ("tokenizer.json", "reference.json")]

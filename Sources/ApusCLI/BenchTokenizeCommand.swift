@@ -15,7 +15,7 @@ struct BenchTokenizeCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "A tokenizer.json, or a directory holding one.")
+    @Option(name: .long, help: "A tokenizer.json (a path ending in .json), or a directory holding one.")
     var tokenizer: String
 
     @Option(name: .long, help: "Texts, one per line (scripts/make_bench_corpus.py writes .cache/bench/corpus.txt).")
@@ -36,11 +36,8 @@ struct BenchTokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        var isDirectory: ObjCBool = false
         var url = URL(fileURLWithPath: tokenizer)
-        if FileManager.default.fileExists(atPath: tokenizer, isDirectory: &isDirectory), isDirectory.boolValue {
-            url = url.appendingPathComponent("tokenizer.json")
-        }
+        if url.pathExtension.lowercased() != "json" { url = url.appendingPathComponent("tokenizer.json") }
         let loaded = try Tokenizer(contentsOf: url)
         guard let data = FileManager.default.contents(atPath: input) else { throw CommandError("cannot read --input file \(input)") }
         let lines = try TextInputOptions.parse(data, jsonLines: false, source: input)
@@ -60,7 +57,7 @@ struct BenchTokenizeCommand: ParsableCommand {
         var runs: [Double] = []
         for _ in 0..<repeats { runs.append(measureSeconds { precondition(pass() == tokens, "the same texts give the same tokens") }) }
         let median = percentile(runs, 0.5)
-        let report = Report(tokenizer: url.path, texts: texts.count, bytes: bytes, tokens: tokens, runs: runs, median: median)
+        let report = Report(tokenizer: tokenizer, texts: texts.count, bytes: bytes, tokens: tokens, runs: runs, median: median)
         print(json ? report.json : report.table)
     }
 

@@ -29,6 +29,22 @@ import Testing
         enum CodingKeys: String, CodingKey { case with }
     }
 
+    /// Truncation with a stride: the kept tokens, how many windows overflowed, and the first few of them.
+    struct Strided: Decodable {
+        let with: Int?
+        let encoded: Encoded
+        let windows: Int
+        let overflowing: [Encoded]
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            with = try container.decodeIfPresent(Int.self, forKey: .with)
+            windows = try container.decode(Int.self, forKey: .windows)
+            overflowing = try container.decode([Encoded].self, forKey: .overflowing)
+            encoded = try Encoded(from: decoder)
+        }
+        enum CodingKeys: String, CodingKey { case with, windows, overflowing }
+    }
+
     struct Record: Decodable {
         let index: Int
         let encoded: Encoded
@@ -37,6 +53,7 @@ import Testing
         let idsWithoutSpecial: [Int]?
         let truncated: Encoded?
         let pair: Pair?
+        let strided: Strided?
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             index = try container.decode(Int.self, forKey: .index)
@@ -46,10 +63,11 @@ import Testing
             idsWithoutSpecial = try container.decodeIfPresent([Int].self, forKey: .idsWithoutSpecial)
             truncated = try container.decodeIfPresent(Encoded.self, forKey: .truncated)
             pair = try container.decodeIfPresent(Pair.self, forKey: .pair)
+            strided = try container.decodeIfPresent(Strided.self, forKey: .strided)
         }
         enum CodingKeys: String, CodingKey {
             case index = "i", decoded, decodedWithSpecial = "decoded_with_special", idsWithoutSpecial = "ids_without_special"
-            case truncated, pair
+            case truncated, pair, strided
         }
     }
 
@@ -64,11 +82,12 @@ import Testing
         let parityTexts: Int
         let extraTexts: [String]
         let truncatedLength: Int
+        let stride: Int
         let pairLength: Int
         let records: [Record]
         let decodeCases: [DecodeCase]
         enum CodingKeys: String, CodingKey {
-            case parityTexts = "parity_texts", extraTexts = "extra_texts", truncatedLength = "truncated_length"
+            case parityTexts = "parity_texts", extraTexts = "extra_texts", truncatedLength = "truncated_length", stride
             case pairLength = "pair_length", records, decodeCases = "decode_cases"
         }
     }
@@ -132,6 +151,26 @@ import Testing
             }
         }
         #expect(pairs > 50)
+    }
+
+    /// Overflowing windows get the post-processor's special tokens and offset trimming, as in tokenizers.
+    @Test(arguments: tokenizerNames)
+    func stridedTruncationMatchesPython(_ name: String) throws {
+        let (tokenizer, texts, reference) = try Self.load(name)
+        let truncation = Truncation(maxLength: reference.truncatedLength, stride: reference.stride)
+        var checked = 0
+        for record in reference.records {
+            guard let strided = record.strided else { continue }
+            let label = "\(name) text \(record.index) strided"
+            let encoding = tokenizer.encode(texts[record.index], pair: strided.with.map { texts[$0] }, truncation: truncation)
+            Self.expect(encoding, equals: strided.encoded, label)
+            #expect(encoding.overflowing.count == strided.windows, "\(label): windows")
+            for (index, window) in zip(encoding.overflowing, strided.overflowing).enumerated() {
+                Self.expect(window.0, equals: window.1, "\(label) window \(index)")
+            }
+            checked += 1
+        }
+        #expect(checked >= 5)
     }
 
     @Test(arguments: tokenizerNames)
