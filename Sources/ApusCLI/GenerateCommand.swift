@@ -46,9 +46,18 @@ struct GenerationOptionGroup: ParsableArguments {
 }
 
 extension ModelOptions {
-    /// Loads a decoder with its tokenizer, generation settings and chat template.
+    /// Loads a decoder with its tokenizer, generation settings and chat template, from a Hub-layout directory or
+    /// a `.gguf` file (local, or `org/name/file.gguf` from the Hub).
     func loadGenerator() throws -> TextGenerator {
-        try TextGenerator(modelDirectory: directory(), threads: threads, precision: precision)
+        let resolved = try ModelResolver().resolve(model)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: resolved.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            guard resolved.pathExtension.lowercased() == "gguf" else {
+                throw CommandError("--model \(model): a file must be a .gguf model; otherwise give a model directory")
+            }
+            return try TextGenerator(ggufFile: resolved, threads: threads, precision: precision)
+        }
+        return try TextGenerator(modelDirectory: directory(), threads: threads, precision: precision)
     }
 }
 

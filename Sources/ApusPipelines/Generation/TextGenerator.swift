@@ -135,6 +135,24 @@ public final class TextGenerator: Sendable {
         try self.init(model: model, tokenizer: tokenizer, generationConfig: configuration, chatTemplate: template, threads: threads)
     }
 
+    /// Loads a GGUF file: the decoder from its metadata and dequantised tensors (`DecoderRegistry.load(gguf:)`), the
+    /// tokenizer rebuilt from `tokenizer.ggml.*` (`GGUFTokenizer`), its chat template, and the end-of-sequence id
+    /// from the metadata — what transformers' `from_pretrained(…, gguf_file:)` gives for the same file.
+    public convenience init(ggufFile url: URL, threads: Int = ThreadPool.machine, precision: Precision = .fp32) throws {
+        let model = try DecoderRegistry.load(gguf: url, precision: precision)
+        let gguf = try GGUFTokenizer(file: GGUFFile(url: url))
+        let tokenizer = try gguf.tokenizer()
+        var specialTokens: [String: String] = [:]
+        for (name, id) in [("bos_token", gguf.bosTokenID), ("eos_token", gguf.eosTokenID), ("pad_token", gguf.paddingTokenID),
+                           ("unk_token", gguf.unknownTokenID)] {
+            if let id, let token = tokenizer.token(for: id) { specialTokens[name] = token }
+        }
+        let template = try gguf.chatTemplate.map { try ChatTemplate(source: $0, specialTokens: specialTokens) }
+        let configuration = GenerationConfig(eosTokenIds: gguf.eosTokenID.map { [$0] }, bosTokenId: gguf.bosTokenID,
+                                             padTokenId: gguf.paddingTokenID)
+        try self.init(model: model, tokenizer: tokenizer, generationConfig: configuration, chatTemplate: template, threads: threads)
+    }
+
     /// generation_config.json (when present) with end-of-sequence ids filled in as transformers derives them:
     /// from config.json's `eos_token_id`, else the tokenizer's `eos_token`.
     static func generationConfig(modelDirectory: URL, tokenizer: Tokenizer, template: ChatTemplate?) throws -> GenerationConfig {
