@@ -20,9 +20,13 @@ and roberta-rerank: a one-label RobertaForSequenceClassification scored with sen
 Tokenizers are trained on Tests/Fixtures/texts/parity-texts.jsonl (vocabulary ~400); models are 1 layer, hidden 32,
 initializer_range 0.4 with random norms/biases so outputs are not flat. Every directory has reference.json.
 
-Run: /work/venv-dev/bin/python scripts/make_family_e2e_fixtures.py (torch, transformers, tokenizers,
+Trained vocabularies (BpeTrainer, WordPiece trainer) are not byte-reproducible between runs; the tests read
+whatever the last run wrote, so rerun everything together.
+
+Run: /work/venv-dev/bin/python scripts/make_family_e2e_fixtures.py [family ...] (torch, transformers, tokenizers,
 sentencepiece, sentence-transformers)
 """
+import copy
 import json
 import pathlib
 import shutil
@@ -216,6 +220,24 @@ def randomise(model):
                 parameter.copy_(torch.randn_like(parameter) * 0.3)
 
 
+def spread_labels(model, tokenizer):
+    """A random classifier favours one label everywhere. Standardise each label's logit over the fixture's tokens
+    (zero mean, spread 2.5; "O" one ahead, as in a trained model) so every label wins somewhere and B-/I-
+    grouping and the aggregation strategies have something to do."""
+    inputs = []
+    probe = copy.deepcopy(tokenizer)  # truncating would otherwise leave a truncation section in the saved tokenizer.json
+    hook = model.classifier.register_forward_pre_hook(lambda module, args: inputs.append(args[0][0]))
+    with torch.no_grad():
+        for text in NER_TEXTS + STRIDE_TEXTS:
+            model(**probe(text, truncation=True, max_length=64, return_tensors="pt"))
+        hook.remove()
+        hidden = torch.cat(inputs)  # [tokens, hidden]
+        raw = hidden @ model.classifier.weight.T
+        scale = 2.5 / raw.std(0)
+        model.classifier.weight.mul_(scale[:, None])
+        model.classifier.bias.copy_(-raw.mean(0) * scale + torch.tensor([1.0] + [0.0] * (raw.shape[1] - 1)))
+
+
 def save(model, tokenizer, out):
     if out.exists():
         shutil.rmtree(out)
@@ -240,6 +262,8 @@ def make(family, seed):
             num_labels=len(labels), id2label=labels, label2id={v: k for k, v in labels.items()})))
         model = model_class(config).eval()
         randomise(model)
+        if head == "tokcls":
+            spread_labels(model, tokenizer)
         out = OUT / f"{family}-{head}"
         save(model, tokenizer, out)
         reference = {"made_by": "scripts/make_family_e2e_fixtures.py", "architecture": model_class.__name__}
