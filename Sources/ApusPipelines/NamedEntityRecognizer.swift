@@ -117,14 +117,20 @@ public final class NamedEntityRecognizer: Sendable {
     /// Without `stride` a text longer than `maxLength` tokens is truncated. With `stride`, as the pipeline's
     /// `stride=`, the whole text is read in windows of `maxLength` tokens, consecutive windows sharing `stride`
     /// tokens; where entities of two windows overlap, the longer one (then the more confident) is kept. `stride`
-    /// needs an aggregation other than `.none` and must be below `maxLength`, as in transformers.
+    /// needs an aggregation other than `.none` and must leave room for new tokens in each window (below `maxLength`
+    /// minus the special tokens), as in transformers and tokenizers.
     public func recognize(_ texts: [String], aggregation: Aggregation = .simple, ignoredLabels: Set<String> = ["O"],
                           batchSize: Int = 32, maxLength: Int? = nil, stride: Int? = nil) throws -> [[Entity]] {
         let windowsPerText: [[Encoding]]
         if let stride {
             let length = try resolvedMaxLength(maxLength)
-            guard stride >= 0, stride < length else {
-                throw PipelineError.invalidArgument(name: "stride", reason: "must be at least 0 and below the maximum length \(length), got \(stride)")
+            // tokenizers refuses a stride that leaves no new text tokens per window (max length minus the
+            // special tokens); the pipeline's own check is only `stride < model_max_length`.
+            let specialCount = tokenizer.encode("").specialTokensMask.reduce(0, +)
+            guard stride >= 0, stride < length - specialCount else {
+                throw PipelineError.invalidArgument(
+                    name: "stride", reason: "must be at least 0 and below the maximum length \(length) minus the \(specialCount) "
+                        + "special tokens, got \(stride)")
             }
             guard aggregation != .none else {
                 throw PipelineError.invalidArgument(

@@ -186,6 +186,9 @@ struct FamilyEndToEndTests {
         let recognizer = try NamedEntityRecognizer(modelDirectory: Self.directory("roberta-tokcls"), threads: 1)
         #expect(throws: PipelineError.self) { try recognizer.recognize(["a b"], aggregation: .none, maxLength: 20, stride: 4) }
         #expect(throws: PipelineError.self) { try recognizer.recognize(["a b"], aggregation: .simple, maxLength: 20, stride: 20) }
+        // <s> and </s> take two of the 20 tokens: a stride of 18 would leave no new token per window.
+        #expect(throws: PipelineError.self) { try recognizer.recognize(["a b"], aggregation: .simple, maxLength: 20, stride: 18) }
+        #expect(try recognizer.recognize(["a b"], aggregation: .simple, maxLength: 20, stride: 17).count == 1)
     }
 
     // MARK: sentence embeddings and reranking
