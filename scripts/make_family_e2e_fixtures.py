@@ -4,7 +4,7 @@ pipelines and sentence-transformers run on them from text.
 
 Writes Tests/Fixtures/e2e/<family>-<head>/ for family in
   roberta     byte-level BPE + RobertaProcessing, <mask> with lstrip (RobertaTokenizerFast from vocab/merges)
-  xlm-roberta SentencePiece Unigram + Precompiled + Metaspace (XLMRobertaTokenizerFast converted from a tiny
+  xlm-roberta SentencePiece Unigram + Precompiled + Metaspace, <mask> with lstrip (XLMRobertaTokenizerFast from a tiny
               sentencepiece model trained with a small custom normalisation table, so the charsmap stays small)
   modernbert  byte-level BPE with TemplateProcessing [CLS]/[SEP], as answerdotai/ModernBERT-base writes it
   deberta-v3  Metaspace + Unigram, [CLS]/[SEP]/[MASK] (DebertaV2TokenizerFast converted from a sentencepiece model)
@@ -123,7 +123,9 @@ def make_xlmr_tokenizer(work):
     # converter shifts the pieces by one and puts <s> <pad> </s> <unk> first).
     model = train_sentencepiece(work, dict(unk_id=0, bos_id=1, eos_id=2, pad_id=-1))
     shutil.copy(model, work / "sentencepiece.bpe.model")
-    return XLMRobertaTokenizerFast.from_pretrained(str(work))
+    # xlm-roberta-base's <mask> takes the space before it, as roberta-base's does.
+    return XLMRobertaTokenizerFast.from_pretrained(
+        str(work), mask_token=AddedToken("<mask>", lstrip=True, rstrip=False, normalized=False, special=True))
 
 
 def make_deberta_tokenizer(work):
