@@ -12,7 +12,8 @@ struct NerCommand: ParsableCommand {
             "end": ...}, ...]} per text to --output x.jsonl or stdout, in input order; on a terminal, one readable \
             line per text instead. start/end are character offsets into the text (Python string indices). With \
             --aggregation none every token is listed with "entity" (its B-/I- label) and "index" (its token \
-            position). Tokens labelled O are left out. The output matches transformers' \
+            position). Tokens labelled O are left out. Texts longer than --max-length are truncated, or with --stride N read \
+            whole in overlapping windows. The output matches transformers' \
             pipeline("ner", aggregation_strategy=...).
             """
     )
@@ -29,12 +30,20 @@ struct NerCommand: ParsableCommand {
     @Option(name: .long, help: "Maximum tokens per text, special tokens included; longer texts are truncated (default: the model's).")
     var maxLength: Int?
 
+    @Option(name: .long, help: "Read long texts whole, in windows of --max-length tokens sharing this many tokens, instead of truncating (transformers' stride; needs an aggregation other than none).")
+    var stride: Int?
+
     @Option(name: .long, help: "Texts per forward pass.")
     var batchSize: Int = 32
 
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let maxLength, maxLength < 1 { throw ValidationError("--max-length must be at least 1") }
+        if let stride {
+            if stride < 0 { throw ValidationError("--stride must be at least 0") }
+            if aggregation == .none { throw ValidationError("--stride needs --aggregation simple, first, average or max") }
+            if let maxLength, stride >= maxLength { throw ValidationError("--stride must be below --max-length") }
+        }
         if let output, !["jsonl", "ndjson"].contains((output as NSString).pathExtension.lowercased()) {
             throw ValidationError("--output \(output): use a .jsonl file name")
         }
@@ -43,7 +52,8 @@ struct NerCommand: ParsableCommand {
     func run() throws {
         let texts = try inputOptions.readTexts()
         let recognizer = try model.loadRecognizer()
-        let results = try recognizer.recognize(texts, aggregation: aggregation, batchSize: batchSize, maxLength: maxLength)
+        let results = try recognizer.recognize(texts, aggregation: aggregation, batchSize: batchSize, maxLength: maxLength,
+                                                   stride: stride)
         if output == nil && isatty(STDOUT_FILENO) == 1 {
             FileHandle.standardOutput.write(Data(readable(results, texts: texts).utf8))
             return

@@ -1,5 +1,8 @@
 // Named-entity recognition: a port of transformers' `token-classification` (alias `ner`) pipeline,
-// pipelines/token_classification.py, for whole texts (no `stride` chunking, no pre-split words):
+// pipelines/token_classification.py, for whole texts (no pre-split words):
+//   windows      = without `stride`, the text truncated to the maximum length; with it, the tokenizer's
+//                  overflowing windows sharing `stride` tokens, each run and post-processed on its own, then
+//                  overlapping entities resolved (`aggregate_overlapping_entities`)
 //   scores       = softmax over the labels of each token's logits
 //   pre-entities = the text's tokens (special tokens dropped), each with its vocabulary string, character span
 //                  and whether it continues the previous word (`gather_pre_entities`)
@@ -110,14 +113,70 @@ public final class NamedEntityRecognizer: Sendable {
 
     /// The entities in each of `texts`, in input order, found as `pipeline("ner", aggregation_strategy:)` finds
     /// them. Entities whose label is in `ignoredLabels` (by default "O", outside any entity) are left out.
+    ///
+    /// Without `stride` a text longer than `maxLength` tokens is truncated. With `stride`, as the pipeline's
+    /// `stride=`, the whole text is read in windows of `maxLength` tokens, consecutive windows sharing `stride`
+    /// tokens; where entities of two windows overlap, the longer one (then the more confident) is kept. `stride`
+    /// needs an aggregation other than `.none` and must leave room for new tokens in each window (below `maxLength`
+    /// minus the special tokens), as in transformers and tokenizers.
     public func recognize(_ texts: [String], aggregation: Aggregation = .simple, ignoredLabels: Set<String> = ["O"],
-                          batchSize: Int = 32, maxLength: Int? = nil) throws -> [[Entity]] {
-        let encodings = try texts.map { try tokenize($0, maxLength: maxLength) }
-        let allLogits = try logits(of: encodings, batchSize: batchSize)
-        return texts.indices.map { index in
-            entities(text: texts[index], encoding: encodings[index], logits: allLogits[index],
-                     aggregation: aggregation, ignoredLabels: ignoredLabels)
+                          batchSize: Int = 32, maxLength: Int? = nil, stride: Int? = nil) throws -> [[Entity]] {
+        let windowsPerText: [[Encoding]]
+        if let stride {
+            let length = try resolvedMaxLength(maxLength)
+            // tokenizers refuses a stride that leaves no new text tokens per window (max length minus the
+            // special tokens); the pipeline's own check is only `stride < model_max_length`.
+            let specialCount = tokenizer.encode("").specialTokensMask.reduce(0, +)
+            guard stride >= 0, stride < length - specialCount else {
+                throw PipelineError.invalidArgument(
+                    name: "stride", reason: "must be at least 0 and below the maximum length \(length) minus the \(specialCount) "
+                        + "special tokens, got \(stride)")
+            }
+            guard aggregation != .none else {
+                throw PipelineError.invalidArgument(
+                    name: "stride", reason: "needs an aggregation other than none (windows are merged by entity), as in transformers")
+            }
+            windowsPerText = texts.map { text in
+                let encoding = tokenizer.encode(text, truncation: Truncation(maxLength: length, stride: stride))
+                var first = encoding
+                first.overflowing = []
+                return [first] + encoding.overflowing
+            }
+        } else {
+            windowsPerText = try texts.map { [try tokenize($0, maxLength: maxLength)] }
         }
+        let allLogits = try logits(of: windowsPerText.flatMap { $0 }, batchSize: batchSize)
+        var next = 0
+        return texts.indices.map { index in
+            let windows = windowsPerText[index]
+            var found: [Entity] = []
+            for window in windows {
+                found += entities(text: texts[index], encoding: window, logits: allLogits[next],
+                                  aggregation: aggregation, ignoredLabels: ignoredLabels)
+                next += 1
+            }
+            return windows.count > 1 ? Self.resolveOverlaps(found) : found
+        }
+    }
+
+    /// Entities of overlapping windows reduced to non-overlapping ones (`aggregate_overlapping_entities`): in
+    /// start order, an entity starting inside the kept one replaces it when longer, or as long and more confident.
+    static func resolveOverlaps(_ entities: [Entity]) -> [Entity] {
+        // Python's `sorted` is stable: equal starts keep window order.
+        let sorted = entities.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
+        guard var kept = sorted.first else { return [] }
+        var result: [Entity] = []
+        for entity in sorted {
+            if kept.start <= entity.start && entity.start < kept.end {
+                let length = entity.end - entity.start, keptLength = kept.end - kept.start
+                if length > keptLength || (length == keptLength && entity.score > kept.score) { kept = entity }
+            } else {
+                result.append(kept)
+                kept = entity
+            }
+        }
+        result.append(kept)
+        return result
     }
 
     // MARK: Forward pass
@@ -208,7 +267,8 @@ public final class NamedEntityRecognizer: Sendable {
             // `convert_ids_to_tokens`: the vocabulary's spelling, `##` included.
             var word = tokenizer.token(for: id) ?? encoding.tokens[index]
             var isSubword: Bool
-            if wordPiecePrefix != nil {
+            // transformers tests the prefix for truth: byte-level BPE's "" takes the fallback below.
+            if let wordPiecePrefix, !wordPiecePrefix.isEmpty {
                 // A word-aware tokenizer: a continuation piece is longer than the text it covers (its `##`).
                 isSubword = word.unicodeScalars.count != end - start
             } else {

@@ -98,4 +98,35 @@ struct NerCommandTests {
         let noModel = try CLI.run(apus, ["ner", "--model", "/nonexistent/model", "a"])
         #expect(noModel.status != 0 && noModel.stderr.contains("/nonexistent/model"))
     }
+
+    /// `--stride` reads long texts in overlapping windows: the entities of transformers' `pipeline("ner",
+    /// stride=6)` at model_max_length 20 on a byte-level BPE model (scripts/make_family_e2e_fixtures.py).
+    @Test func strideWindowsMatchThePipeline() throws {
+        struct StrideReference: Decodable {
+            struct Case: Decodable {
+                let text: String
+                let first: [Entity]
+            }
+            struct Stride: Decodable {
+                let max_length: Int
+                let stride: Int
+                let cases: [Case]
+            }
+            let stride: Stride
+        }
+        let apus = try CLI.apusBinary()
+        let fixture = CLI.repositoryRoot.appendingPathComponent("Tests/Fixtures/e2e/roberta-tokcls").path
+        let reference = try JSONDecoder().decode(StrideReference.self, from: Data(contentsOf: URL(fileURLWithPath: fixture + "/reference.json"))).stride
+        let result = try CLI.run(apus, ["ner", "--model", fixture, "--aggregation", "first", "--max-length", "\(reference.max_length)",
+                                        "--stride", "\(reference.stride)"] + reference.cases.map(\.text))
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try Self.lines(result.stdout)
+        #expect(lines.count == reference.cases.count)
+        for (line, item) in zip(lines, reference.cases) {
+            Self.expectSame(line.entities, item.first, "stride \(item.text)")
+        }
+        let refused = try CLI.run(apus, ["ner", "--model", fixture, "--aggregation", "none", "--stride", "4", "a b"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--stride"))
+    }
 }
