@@ -194,7 +194,8 @@ struct BenchGenerateCommand: ParsableCommand {
                     + "\(results.first?.prefillSeconds.count ?? 0) (range)",
                 "per step    \(fixed(weightBytes / 1_048_576, 1)) MiB weights + KV cache read ≈ \(fixed(bytesPerStep / 1_048_576, 1)) MiB; "
                     + "KV cache \(fixed(Double(cacheBytes) / 1_048_576, 1)) MiB; peak RSS \(fixed(Double(peakResidentBytes) / 1_048_576, 1)) MiB",
-                "threads   prompt tok/s            decode tok/s         decode GB/s   machine GB/s   fraction",
+                "threads" + "prompt tok/s".leftPadded(to: 23) + "decode tok/s".leftPadded(to: 23) + "decode GB/s".leftPadded(to: 14)
+                    + "machine GB/s".leftPadded(to: 15) + "fraction".leftPadded(to: 11),
             ]
             for result in results {
                 let prompt = rates(result.prefillSeconds, tokens: promptTokens), decode = rates(result.decodeSeconds, tokens: newTokens)
@@ -205,8 +206,8 @@ struct BenchGenerateCommand: ParsableCommand {
                     "(\(fixed(values.min() ?? .nan, decimals))–\(fixed(values.max() ?? .nan, decimals)))"
                 }
                 lines.append(String(result.threads).leftPadded(to: 7)
-                             + (fixed(percentile(prompt, 0.5), 0) + " " + range(prompt, 0)).leftPadded(to: 22)
-                             + (fixed(percentile(decode, 0.5), 1) + " " + range(decode, 1)).leftPadded(to: 22)
+                             + " " + (fixed(percentile(prompt, 0.5), 0) + " " + range(prompt, 0)).leftPadded(to: 22)
+                             + " " + (fixed(percentile(decode, 0.5), 1) + " " + range(decode, 1)).leftPadded(to: 22)
                              + fixed(achieved / 1e9, 2).leftPadded(to: 14) + machine.leftPadded(to: 15) + fraction.leftPadded(to: 11))
             }
             return lines.joined(separator: "\n")
