@@ -34,7 +34,7 @@ public enum PeakProbe {
 extension PeakProbe {
     /// Bytes per second `threads` threads read from memory, each streaming its share of a buffer far larger than
     /// the last-level cache (`bytes`, default 1 GiB) and summing it, on a `ThreadPool` as the kernels run; the
-    /// best of `runs` passes after one untimed pass. The ceiling memory-bound work (a decoder's one-token step) can reach.
+    /// best of `runs` passes after one untimed pass. The ceiling of memory-bound work such as a decoding step.
     public static func memoryReadBandwidth(threads: Int, bytes: Int = 1 << 30, runs: Int = 5) -> Double {
         precondition(threads > 0 && bytes > 0 && runs > 0, "the bandwidth probe needs threads, bytes and runs")
         typealias Lanes = SIMD16<UInt32>
