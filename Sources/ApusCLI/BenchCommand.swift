@@ -2,12 +2,12 @@ import Apus
 import ArgumentParser
 import Foundation
 
-/// `apus bench`: measured speed, not asserted in tests — embedding throughput and latency, and kernel GFLOP/s.
+/// `apus bench`: measured speed, not asserted in tests — embedding throughput and latency, generation speed, and kernel GFLOP/s.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure embedding throughput and latency, matrix-product speed against the machine's peak, or tokenizer throughput.",
-        subcommands: [BenchEmbedCommand.self, BenchMatmulCommand.self, BenchPackingCommand.self, BenchTokenizeCommand.self]
+        abstract: "Measure embedding throughput and latency, generation speed and bandwidth, matrix-product speed against the machine's peak, or tokenizer throughput.",
+        subcommands: [BenchEmbedCommand.self, BenchGenerateCommand.self, BenchMatmulCommand.self, BenchPackingCommand.self, BenchTokenizeCommand.self]
     )
 }
 
@@ -53,6 +53,8 @@ func jsonObject(_ fields: KeyValuePairs<String, Any>) -> String {
         case let number as Int: return String(number)
         case let number as Double: return number.isFinite ? String(number) : "null"
         case let list as [Double]: return "[" + list.map(encode).joined(separator: ", ") + "]"
+        case let list as [Int]: return "[" + list.map(String.init).joined(separator: ", ") + "]"
+        case let list as [KeyValuePairs<String, Any>]: return "[" + list.map(jsonObject).joined(separator: ", ") + "]"
         case let object as KeyValuePairs<String, Any>: return jsonObject(object)
         default: return "null"
         }

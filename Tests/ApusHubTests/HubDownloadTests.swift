@@ -76,7 +76,8 @@ import Testing
         // The token goes to the Hub, never to the CDN host the LFS redirect points at.
         let requests = setup.hub.requests
         let cdn = requests.filter { $0.path.hasPrefix("/cdn/") }
-        #expect(!cdn.isEmpty && cdn.allSatisfy { $0.headers["authorization"] == nil && $0.headers["host"]?.hasPrefix("localhost") == true })
+        #expect(!cdn.isEmpty && cdn.allSatisfy { $0.headers["authorization"] == nil && $0.headers["host"]?.hasPrefix("localhost") == true },
+                "requests: \(requests.map { "\($0.method) \($0.path) host=\($0.headers["host"] ?? "-")" })")
         #expect(requests.filter { !$0.path.hasPrefix("/cdn/") }.allSatisfy { $0.headers["authorization"] == "Bearer \(setup.hub.validToken)" })
 
         setup.hub.clearLog()

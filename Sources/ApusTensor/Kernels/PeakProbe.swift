@@ -30,3 +30,48 @@ public enum PeakProbe {
         return best
     }
 }
+
+extension PeakProbe {
+    /// Bytes per second `threads` threads read from memory, each streaming its share of a buffer far larger than
+    /// the last-level cache (`bytes`, default 1 GiB) and summing it, on a `ThreadPool` as the kernels run; the
+    /// best of `runs` passes after one untimed pass. The ceiling of memory-bound work such as a decoding step.
+    public static func memoryReadBandwidth(threads: Int, bytes: Int = 1 << 30, runs: Int = 5) -> Double {
+        precondition(threads > 0 && bytes > 0 && runs > 0, "the bandwidth probe needs threads, bytes and runs")
+        typealias Lanes = SIMD16<UInt32>
+        let vectors = bytes / MemoryLayout<Lanes>.stride
+        let buffer = UnsafeMutablePointer<Lanes>.allocate(capacity: vectors)
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: Lanes(repeating: 1), count: vectors)
+        let share = (vectors / threads) & ~3
+        let sink = UnsafeMutablePointer<UInt32>.allocate(capacity: threads)
+        defer { sink.deallocate() }
+        let pool = ThreadPool(threadCount: threads)
+        var best = 0.0
+        for run in 0...runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            pool.parallelFor(threads) { thread in
+                sink[thread] = streamingSum(UnsafePointer(buffer + thread * share), count: share)
+            }
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if run > 0 { best = max(best, Double(share * threads * MemoryLayout<Lanes>.stride) / elapsed) }
+        }
+        return best
+    }
+
+    /// The lane-wise sum of `count` vectors (a multiple of 4), read as four sequential streams, one per quarter and
+    /// accumulator: one stream alone leaves bandwidth unused on some cores (their prefetchers track several
+    /// streams, as a matrix-vector product over packed panels uses them), and independent adds keep loads the limit.
+    @inline(never)
+    static func streamingSum(_ vectors: UnsafePointer<SIMD16<UInt32>>, count: Int) -> UInt32 {
+        let quarter = count / 4
+        let first = vectors, second = vectors + quarter, third = vectors + 2 * quarter, fourth = vectors + 3 * quarter
+        var a = SIMD16<UInt32>(), b = a, c = a, d = a
+        for index in 0..<quarter {
+            a &+= first[index]
+            b &+= second[index]
+            c &+= third[index]
+            d &+= fourth[index]
+        }
+        return (a &+ b &+ c &+ d).wrappedSum()
+    }
+}
