@@ -126,24 +126,17 @@ struct BenchGenerateCommand: ParsableCommand {
         cache.reset()
         var logits: [Float] = []
         let prefillSeconds = try measureSeconds { logits = try decoder.prefill(prompt, cache: cache, pool: pool) }
-        var tokens = [argmax(logits)]
+        var tokens = [logits.withUnsafeMutableBufferPointer { LogitsProcessor.argmax($0) }]
         tokens.reserveCapacity(steps + 1)
         let decodeSeconds = try logits.withUnsafeMutableBufferPointer { buffer in
             try measureSeconds {
                 for _ in 0..<steps {
                     try decoder.decode(tokens[tokens.count - 1], cache: cache, logits: buffer.baseAddress!, pool: pool)
-                    tokens.append(largestIndex(buffer))
+                    tokens.append(LogitsProcessor.argmax(buffer))
                 }
             }
         }
         return (prefillSeconds, decodeSeconds, Array(tokens.prefix(Self.reportedTokens)))
-    }
-
-    /// `argmax` over a buffer: the first index of the largest value.
-    func largestIndex(_ values: UnsafeMutableBufferPointer<Float>) -> Int {
-        var best = 0
-        for index in values.indices where values[index] > values[best] { best = index }
-        return best
     }
 
     /// Timings of one thread count.
