@@ -20,7 +20,7 @@ struct BenchGenerateCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "A local model folder (config.json, weights, tokenizer.json), or a Hub id: org/name or org/name@revision.")
+    @Option(name: .long, help: "A local model folder (config.json, weights, tokenizer.json), a .gguf file, or a Hub id: org/name[@revision] or org/name/file.gguf.")
     var model: String
 
     @Option(name: .long, help: "Number format of the linear layers: fp32 (exact parity) or bf16.")
@@ -70,17 +70,29 @@ struct BenchGenerateCommand: ParsableCommand {
     var threadCounts: [Int] { threads.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) ?? 0 } }
 
     func run() throws {
-        let directory = try ModelResolver().resolve(model)
+        let location = try ModelResolver().resolve(model)
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandError("--model \(model): \(directory.path) is not a folder (config.json, weights, tokenizer.json)")
+        guard FileManager.default.fileExists(atPath: location.path, isDirectory: &isDirectory),
+              isDirectory.boolValue || location.pathExtension.lowercased() == "gguf" else {
+            throw CommandError("--model \(model): \(location.path) is neither a model folder (config.json, weights, tokenizer.json) nor a .gguf file")
         }
         var loaded: TextGenerator?
-        let loadSeconds = try measureSeconds { loaded = try TextGenerator(modelDirectory: directory, threads: 1, precision: precision) }
+        let loadSeconds = try measureSeconds {
+            loaded = isDirectory.boolValue ? try TextGenerator(modelDirectory: location, threads: 1, precision: precision)
+                : try TextGenerator(ggufFile: location, threads: 1, precision: precision)
+        }
         guard let generator = loaded else { throw CommandError("the model did not load") }
         let decoder = generator.model
         let prompt = try promptIds(generator.tokenizer)
-        let traffic = try DecodeTraffic(directory: directory, precision: precision)
+        let traffic: DecodeTraffic
+        if isDirectory.boolValue {
+            let configuration = FileManager.default.contents(atPath: location.appendingPathComponent("config.json").path) ?? Data()
+            traffic = try DecodeTraffic(weights: WeightStore(directory: location), configuration: configuration, precision: precision)
+        } else {
+            // A GGUF's tensors are dequantised at load: decoding reads them as Apus stores them, not as the file does.
+            let checkpoint = try GGUFCheckpoint(url: location)
+            traffic = try DecodeTraffic(weights: checkpoint.weightStore(), configuration: checkpoint.configuration.json, precision: precision)
+        }
         let cache = try decoder.makeCache(maxLength: promptTokens + newTokens)
         let contextTokens = Double(promptTokens) + Double(newTokens + 1) / 2  // mean positions one step attends to
         let bytesPerStep = traffic.weightBytes + traffic.keyValueBytesPerPosition * contextTokens
@@ -216,11 +228,9 @@ struct DecodeTraffic {
     /// Keys and values (fp32) one step reads per cached position, over all layers.
     let keyValueBytesPerPosition: Double
 
-    init(directory: URL, precision: Precision) throws {
-        let weights = try WeightStore(directory: directory)
-        let configurationURL = directory.appendingPathComponent("config.json")
-        let configuration = (FileManager.default.contents(atPath: configurationURL.path)
-            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }) ?? [:]
+    /// The traffic of a model with these weights and config.json document.
+    init(weights: WeightStore, configuration configurationData: Data, precision: Precision) throws {
+        let configuration = (try? JSONSerialization.jsonObject(with: configurationData) as? [String: Any]) ?? [:]
         let linearBytes: Double = precision == .bf16 ? 2 : 4
         var bytes = 0.0
         var embedding: (count: Int, width: Int)?
