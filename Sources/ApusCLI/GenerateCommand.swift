@@ -124,14 +124,18 @@ struct GenerateCommand: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: input) else { throw CommandError("cannot read --input file \(input)") }
         struct Line: Decodable { let prompt: String }
         var lines = ""
-        let records = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
-        for (index, record) in records.enumerated() where !record.trimmingCharacters(in: .whitespaces).isEmpty {
+        // Split on scalars: as Characters, "\r\n" is one grapheme and would not split on "\n".
+        let records = String(decoding: data, as: UTF8.self).unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { String(String.UnicodeScalarView($0)) }
+        var index = 0 // of the prompt, for the output; blank lines are not prompts
+        for (number, record) in records.enumerated() where !record.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             let line: Line
             do {
                 line = try JSONDecoder().decode(Line.self, from: Data(record.utf8))
             } catch {
-                throw CommandError("\(input) line \(index + 1): expected a JSON object with a string field \"prompt\"")
+                throw CommandError("\(input) line \(number + 1): expected a JSON object with a string field \"prompt\"")
             }
+            defer { index += 1 }
             let result = try generator.generate(makePrompt(line.prompt), options: options)
             lines += "{\"index\": \(index), \"text\": \(jsonString(result.text)), \"prompt_tokens\": \(result.promptTokenIds.count), "
                 + "\"generated_tokens\": \(result.tokenIds.count), \"stop_reason\": \(jsonString(result.stopReason.name))}\n"
@@ -178,6 +182,7 @@ struct ChatCommand: ParsableCommand {
 
     func run() throws {
         let generator = try model.loadGenerator()
+        if let problem = generator.chatTemplateProblem { throw CommandError("--model \(model.model): its chat template cannot be used: \(problem)") }
         guard generator.chatTemplate != nil else {
             throw CommandError("--model \(model.model) has no chat template (tokenizer_config.json's chat_template); use apus generate")
         }

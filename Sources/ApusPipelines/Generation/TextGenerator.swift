@@ -104,20 +104,34 @@ public final class TextGenerator: Sendable {
     /// The model's generation settings (generation_config.json, with config.json's and the tokenizer's
     /// end-of-sequence ids when it has none).
     public let generationConfig: GenerationConfig
-    /// The chat template, when the model has one.
+    /// The chat template, when the model has one Apus can run.
     public let chatTemplate: ChatTemplate?
+    /// Why the model's chat template cannot be used (it does not parse, or uses an unsupported construct), when it
+    /// has one; raw prompts still work, and a chat prompt gets this reason instead of "no template".
+    public let chatTemplateProblem: ChatTemplateError?
     /// Threads the forward passes run on.
     public let pool: ThreadPool
     private let lock = NSLock()
 
     /// A generator over loaded parts.
-    public init(model: any CausalLanguageModel, tokenizer: Tokenizer, generationConfig: GenerationConfig = GenerationConfig(),
-                chatTemplate: ChatTemplate? = nil, threads: Int = ThreadPool.machine) throws {
+    public convenience init(model: any CausalLanguageModel, tokenizer: Tokenizer, generationConfig: GenerationConfig = GenerationConfig(),
+                            chatTemplate: ChatTemplate? = nil, threads: Int = ThreadPool.machine) throws {
+        try self.init(model: model, tokenizer: tokenizer, generationConfig: generationConfig,
+                      chatTemplate: chatTemplate.map { .success($0) }, threads: threads)
+    }
+
+    /// A generator whose chat template may have failed to load (`nil`: the model has none).
+    init(model: any CausalLanguageModel, tokenizer: Tokenizer, generationConfig: GenerationConfig,
+         chatTemplate: Result<ChatTemplate, ChatTemplateError>?, threads: Int) throws {
         guard threads >= 1 else { throw PipelineError.invalidArgument(name: "threads", reason: "must be at least 1, got \(threads)") }
         self.model = model
         self.tokenizer = tokenizer
         self.generationConfig = generationConfig
-        self.chatTemplate = chatTemplate
+        switch chatTemplate {
+        case .success(let template)?: self.chatTemplate = template; chatTemplateProblem = nil
+        case .failure(let problem)?: self.chatTemplate = nil; chatTemplateProblem = problem
+        case nil: self.chatTemplate = nil; chatTemplateProblem = nil
+        }
         pool = ThreadPool(threadCount: threads)
     }
 
@@ -130,8 +144,17 @@ public final class TextGenerator: Sendable {
             throw PipelineError.missingFile(path: tokenizerURL.path, hint: "Apus reads the fast-tokenizer file tokenizer.json")
         }
         let tokenizer = try Tokenizer(contentsOf: tokenizerURL)
-        let template = try? ChatTemplate.load(modelDirectory: modelDirectory)
-        let configuration = try Self.generationConfig(modelDirectory: modelDirectory, tokenizer: tokenizer, template: template)
+        // No template is fine (a base model); one that does not load is kept as the reason a chat prompt fails.
+        let template: Result<ChatTemplate, ChatTemplateError>?
+        do {
+            template = .success(try ChatTemplate.load(modelDirectory: modelDirectory))
+        } catch .templateNotFound(_, nil, _) {
+            template = nil
+        } catch {
+            template = .failure(error)
+        }
+        let configuration = try Self.generationConfig(modelDirectory: modelDirectory, tokenizer: tokenizer,
+                                                      template: try? template?.get())
         try self.init(model: model, tokenizer: tokenizer, generationConfig: configuration, chatTemplate: template, threads: threads)
     }
 
@@ -147,7 +170,9 @@ public final class TextGenerator: Sendable {
                            ("unk_token", gguf.unknownTokenID)] {
             if let id, let token = tokenizer.token(for: id) { specialTokens[name] = token }
         }
-        let template = try gguf.chatTemplate.map { try ChatTemplate(source: $0, specialTokens: specialTokens) }
+        let template = gguf.chatTemplate.map { source in
+            Result { () throws(ChatTemplateError) in try ChatTemplate(source: source, specialTokens: specialTokens) }
+        }
         let configuration = GenerationConfig(eosTokenIds: gguf.eosTokenID.map { [$0] }, bosTokenId: gguf.bosTokenID,
                                              padTokenId: gguf.paddingTokenID)
         try self.init(model: model, tokenizer: tokenizer, generationConfig: configuration, chatTemplate: template, threads: threads)
@@ -176,6 +201,7 @@ public final class TextGenerator: Sendable {
         case .text(let text):
             return tokenizer.encode(text).ids
         case .chat(let messages):
+            if let chatTemplateProblem { throw chatTemplateProblem }
             guard let chatTemplate else {
                 throw PipelineError.invalidArgument(name: "chat", reason: "the model has no chat template (tokenizer_config.json's chat_template or chat_template.jinja); give a plain prompt")
             }

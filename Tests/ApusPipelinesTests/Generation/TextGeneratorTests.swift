@@ -106,6 +106,24 @@ struct TextGeneratorTests {
         #expect(greedy.tokenIds == (try Self.reference().cases[0].newIds.prefix(16)).map { $0 })
     }
 
+    @Test func aBrokenChatTemplateIsReportedOnChatPromptsOnly() throws {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("apus-broken-template-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: Self.directory, to: copy)
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try Data("{% frobnicate %}".utf8).write(to: copy.appendingPathComponent("chat_template.jinja"))
+        let generator = try TextGenerator(modelDirectory: copy, threads: 1)
+        #expect(generator.chatTemplate == nil)
+        #expect(generator.chatTemplateProblem != nil)
+        #expect(throws: ChatTemplateError.self) { try generator.promptTokens(.chat([.user("hi")])) }
+        #expect(try generator.generate(.text("The quick brown fox"), options: GenerationOptions(maxNewTokens: 4)).tokenIds.count == 4)
+
+        // Without any template, a chat prompt says so.
+        try FileManager.default.removeItem(at: copy.appendingPathComponent("chat_template.jinja"))
+        let plain = try TextGenerator(modelDirectory: copy, threads: 1)
+        #expect(plain.chatTemplate == nil && plain.chatTemplateProblem == nil)
+        #expect(throws: PipelineError.self) { try plain.promptTokens(.chat([.user("hi")])) }
+    }
+
     @Test func misuseIsAnErrorNotACrash() throws {
         let generator = try TextGenerator(modelDirectory: Self.directory, threads: 1)
         #expect(throws: PipelineError.self) { try generator.generate(.text("")) }
